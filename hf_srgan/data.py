@@ -1,0 +1,135 @@
+"""Training data: HR images from the Hub or local folders, LR/HR patch pairs made on the fly.
+
+Sources go through `datasets.load_dataset` either way (``imagefolder`` for local folders), so the
+offline stand-in (``../shared/data/train``) exercises the same code as the Hub. The default Hub
+source is ``goodfellowliu/DIV2K`` restricted to ``DIV2K_train_HR.zip`` (800 HR images, column
+``image``): it is a plain imagefolder repository, loadable by ``datasets`` >= 4 with no script.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import datasets
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+from torch.utils.data import Dataset
+
+DEFAULT_HUB_DATASET = "goodfellowliu/DIV2K"
+DEFAULT_HUB_DATA_FILES = "DIV2K_train_HR.zip"
+
+
+def detect_image_column(features: datasets.Features, image_column: str | None = None) -> str:
+    """The given column if it exists, else the first column of type `datasets.Image`."""
+    if image_column is not None:
+        if image_column not in features:
+            raise ValueError(f"image column {image_column!r} not in dataset columns {list(features)}")
+        return image_column
+    for name, feature in features.items():
+        if isinstance(feature, datasets.Image):
+            return name
+    raise ValueError(f"no image column among {list(features)}; pass --image_column")
+
+
+def load_image_source(
+    source: str, image_column: str | None = None, hub_data_files: str | None = None, split: str = "train"
+) -> datasets.Dataset:
+    """One source as a dataset with a single ``image`` column: a local folder or a Hub dataset id."""
+    if os.path.isdir(source):
+        dataset = datasets.load_dataset("imagefolder", data_dir=source, split="train")
+    else:
+        dataset = datasets.load_dataset(source, data_files=hub_data_files, split=split)
+    column = detect_image_column(dataset.features, image_column)
+    dataset = dataset.select_columns([column])
+    return dataset.rename_column(column, "image") if column != "image" else dataset
+
+
+def load_image_sources(sources: list[str], **kwargs) -> datasets.Dataset:
+    """Several sources (folders and Hub ids) concatenated into one image dataset."""
+    parts = [load_image_source(source, **kwargs) for source in sources]
+    return datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+
+
+@dataclass
+class Degradation:
+    """How LR patches are made from HR ones: optional Gaussian blur, then antialiased bicubic."""
+
+    scale: int = 4
+    blur_sigma: float = 0.0
+
+    def __call__(self, hr: Image.Image) -> Image.Image:
+        if self.blur_sigma > 0:
+            hr = hr.filter(ImageFilter.GaussianBlur(self.blur_sigma))
+        # PIL's bicubic widens its kernel when shrinking, i.e. it antialiases (torch's plain bicubic does not).
+        return hr.resize((hr.width // self.scale, hr.height // self.scale), Image.Resampling.BICUBIC)
+
+
+class SRPatchDataset(Dataset):
+    """Random HR crops with their LR counterparts, augmented with flips and 90-degree rotations.
+
+    An epoch is `samples_per_epoch` patches; sample i comes from image i % n_images, so every
+    image is seen equally often. Images smaller than the patch are skipped and counted
+    (`skipped`). With `cache=True` decoded images are kept in memory as uint8 arrays, which
+    is the right call for the few hundred images of the classic sets.
+    """
+
+    def __init__(
+        self,
+        images: datasets.Dataset,
+        patch_size: int = 96,
+        degradation: Degradation | None = None,
+        samples_per_epoch: int = 16_000,
+        cache: bool = True,
+        augment: bool = True,
+    ) -> None:
+        self.degradation = degradation or Degradation()
+        if patch_size % self.degradation.scale:
+            raise ValueError(f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}")
+        self.images = images
+        self.patch_size = patch_size
+        self.samples_per_epoch = samples_per_epoch
+        self.augment = augment
+        self.indices: list[int] = []
+        self.cached: list[np.ndarray] | None = [] if cache else None
+        self.skipped = 0
+        for i in range(len(images)):
+            image = images[i]["image"]  # lazily decoded: .size reads only the header
+            if min(image.size) < patch_size:
+                self.skipped += 1
+                continue
+            self.indices.append(i)
+            if self.cached is not None:
+                self.cached.append(np.asarray(image.convert("RGB")))
+        if not self.indices:
+            raise ValueError(f"no training image is at least {patch_size}x{patch_size} pixels")
+
+    def __len__(self) -> int:
+        return self.samples_per_epoch
+
+    def _image(self, k: int) -> np.ndarray:
+        if self.cached is not None:
+            return self.cached[k]
+        return np.asarray(self.images[self.indices[k]]["image"].convert("RGB"))
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image = self._image(index % len(self.indices))
+        size = self.patch_size
+        top = int(torch.randint(0, image.shape[0] - size + 1, ()))
+        left = int(torch.randint(0, image.shape[1] - size + 1, ()))
+        hr = image[top : top + size, left : left + size]
+        if self.augment:
+            if torch.rand(()) < 0.5:
+                hr = hr[:, ::-1]
+            if torch.rand(()) < 0.5:
+                hr = hr[::-1]
+            hr = np.rot90(hr, int(torch.randint(0, 4, ())))
+        hr = np.ascontiguousarray(hr)
+        lr = np.asarray(self.degradation(Image.fromarray(hr)))
+        return to_tensor(lr), to_tensor(hr)
+
+
+def to_tensor(array: np.ndarray) -> torch.Tensor:
+    """HxWx3 uint8 -> 3xHxW float in [0, 1]."""
+    return torch.tensor(array).permute(2, 0, 1).float().div_(255.0)

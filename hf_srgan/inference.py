@@ -1,0 +1,192 @@
+"""Upscaling images of any size with bounded memory.
+
+The image is cut into a grid of tiles. Each tile is run through the model with `overlap` extra
+low-resolution pixels of context on every side (so the convolutions see real neighbours, not
+zero padding), cropped back, and blended into its neighbours with linear ramps over the
+`overlap` band. Tiles are processed one at a time and finished rows of tiles are written out as
+integers, so peak memory is one row band of floats plus the output image, whatever the size.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+
+from hf_srgan.imageio import as_pil, from_rgb_array, to_rgb_array
+from hf_srgan.models.generator import SRGenerator
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def select_device(device: str | torch.device | None = None) -> torch.device:
+    """The given device, else CUDA, then Apple MPS, then CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU has native bf16 matmuls (AVX-512 BF16 / AMX), where bf16 is ~2x faster."""
+    return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
+def select_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """Resolve "auto" (fp16 on CUDA, bf16 on CPUs that support it, else fp32) or a named dtype."""
+    if dtype == "auto":
+        if device.type == "cuda":
+            return torch.float16
+        if device.type == "cpu" and cpu_supports_bf16():
+            return torch.bfloat16
+        return torch.float32
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {['auto', *DTYPES]}, got {dtype!r}")
+    return DTYPES[dtype]
+
+
+def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Start offsets of tiles of size `tile` covering `length`, `overlap` apart; the last is flush."""
+    if tile >= length:
+        return [0]
+    stride = tile - overlap
+    starts = list(range(0, length - tile, stride))
+    return [*starts, length - tile]
+
+
+def blend_weights(start: int, size: int, length: int, ramp: int) -> np.ndarray:
+    """1-D feathering weights: linear ramps on sides that touch a neighbour tile, 1 elsewhere."""
+    weights = np.ones(size, dtype=np.float32)
+    ramp = min(ramp, size // 2)
+    if ramp > 0:
+        rising = (np.arange(ramp, dtype=np.float32) + 0.5) / ramp
+        if start > 0:
+            weights[:ramp] = rising
+        if start + size < length:
+            weights[-ramp:] = rising[::-1]
+    return weights
+
+
+def _run_model(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Forward one tile under autocast; retry in fp32 if reduced precision overflowed."""
+    if dtype != torch.float32:
+        with torch.autocast(lr.device.type, dtype=dtype):
+            sr = model(lr).float()
+        if torch.isfinite(sr).all():
+            return sr
+        warnings.warn(f"{dtype} produced NaN/inf on a tile; recomputing it in float32", stacklevel=3)
+    return model(lr)
+
+
+@torch.inference_mode()
+def upscale_array(
+    model: torch.nn.Module,
+    rgb: np.ndarray,
+    *,
+    scale: int,
+    tile: int | None = 192,
+    overlap: int = 16,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device,
+    out_dtype: type = np.uint8,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Super-resolve an HxWx3 float array in [0, 1] into an (sH)x(sW)x3 integer array.
+
+    `tile` and `overlap` are in input pixels; ``tile=None`` runs the whole image at once.
+    `progress(done, total)` is called after every tile (for UIs).
+    """
+    height, width, _ = rgb.shape
+    tile_h = min(tile or height, height)
+    tile_w = min(tile or width, width)
+    overlap = min(overlap, max(tile_h, tile_w) // 2)
+    ys, xs = tile_starts(height, tile_h, overlap), tile_starts(width, tile_w, overlap)
+    ramp = overlap * scale
+    # Tiles form a product grid, so the sum of their separable weights is separable too.
+    norm_y = np.zeros(height * scale, np.float32)
+    for y in ys:
+        norm_y[y * scale : (y + tile_h) * scale] += blend_weights(y * scale, tile_h * scale, height * scale, ramp)
+    norm_x = np.zeros(width * scale, np.float32)
+    for x in xs:
+        norm_x[x * scale : (x + tile_w) * scale] += blend_weights(x * scale, tile_w * scale, width * scale, ramp)
+
+    max_value = float(np.iinfo(out_dtype).max)
+    out = np.empty((height * scale, width * scale, 3), dtype=out_dtype)
+    carry = np.zeros((0, width * scale, 3), np.float32)
+    done, total = 0, len(ys) * len(xs)
+    for row, y in enumerate(ys):
+        band = np.zeros((tile_h * scale, width * scale, 3), np.float32)
+        band[: len(carry)] = carry
+        top, bottom = max(0, y - overlap), min(height, y + tile_h + overlap)
+        w_y = blend_weights(y * scale, tile_h * scale, height * scale, ramp)
+        for x in xs:
+            left, right = max(0, x - overlap), min(width, x + tile_w + overlap)
+            lr = torch.from_numpy(np.ascontiguousarray(rgb[top:bottom, left:right].transpose(2, 0, 1)))
+            lr = lr[None].to(device).contiguous(memory_format=torch.channels_last)
+            sr = _run_model(model, lr, dtype)[0].clamp_(0, 1)
+            oy, ox = (y - top) * scale, (x - left) * scale
+            sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale].permute(1, 2, 0).cpu().numpy()
+            w_x = blend_weights(x * scale, tile_w * scale, width * scale, ramp)
+            band[:, x * scale : (x + tile_w) * scale] += sr * (w_y[:, None, None] * w_x[None, :, None])
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        # Rows above the next tile row receive no more contributions: normalise and emit them.
+        next_y = ys[row + 1] if row + 1 < len(ys) else y + tile_h
+        finished = (next_y - y) * scale
+        weight = norm_y[y * scale : y * scale + finished, None, None] * norm_x[None, :, None]
+        out[y * scale : y * scale + finished] = np.round(np.clip(band[:finished] / weight, 0, 1) * max_value)
+        carry = band[finished:]
+    return out
+
+
+def upscale(
+    model: SRGenerator,
+    image: Image.Image | np.ndarray,
+    *,
+    tile: int | None = 192,
+    overlap: int = 16,
+    dtype: str = "float32",
+    device: str | torch.device | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
+) -> Image.Image:
+    """Super-resolve a PIL image or numpy array and return a PIL image in the input's mode.
+
+    RGBA/LA keep their alpha (upscaled with bicubic), L stays L, 16-bit grayscale stays 16-bit,
+    P and CMYK come back as RGB(A). ``dtype="auto"`` picks fp16 on CUDA and bf16 on CPUs with
+    native bf16; reduced precision falls back to fp32 for any tile that overflows.
+    ``progress=True`` shows a tqdm bar over tiles; a callable receives ``(done, total)``.
+    """
+    pil = as_pil(image)
+    rgb, info = to_rgb_array(pil)
+    torch_device = select_device(device)
+    model = model.to(torch_device).eval()
+    bar = None
+    if progress is True:
+        bar = tqdm(desc="tiles", unit="tile", leave=False)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    out = upscale_array(
+        model,
+        rgb,
+        scale=model.scale,
+        tile=tile,
+        overlap=overlap,
+        dtype=select_dtype(dtype, torch_device),
+        device=torch_device,
+        out_dtype=np.uint16 if info.mode == "I;16" else np.uint8,
+        progress=progress or None,
+    )
+    if bar is not None:
+        bar.close()
+    return from_rgb_array(out, info)

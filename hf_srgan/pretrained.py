@@ -1,0 +1,22 @@
+"""Generators bundled inside the package, loadable offline by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BUNDLED_DIR = Path(__file__).parent / "pretrained"
+DEFAULT_MODEL = "wdrn-x4"
+
+
+def bundled_models() -> list[str]:
+    """Names of the generators shipped in `hf_srgan/pretrained/`."""
+    if not BUNDLED_DIR.is_dir():
+        return []
+    return sorted(p.name for p in BUNDLED_DIR.iterdir() if (p / "config.json").is_file())
+
+
+def resolve_bundled(name_or_path: str) -> str:
+    """The bundled folder for a bundled name, otherwise the argument unchanged (a path or Hub id)."""
+    if name_or_path in bundled_models():
+        return str(BUNDLED_DIR / name_or_path)
+    return name_or_path

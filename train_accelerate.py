@@ -1,0 +1,414 @@
+"""Train an hf_srgan generator: PSNR pretraining, then WGAN-GP fine-tuning. Resumable, multi-process.
+
+    accelerate launch train_accelerate.py --phase pretrain --train_data ../shared/data/train ...
+    accelerate launch train_accelerate.py --phase gan --init_generator runs/pretrain/final ...
+
+Runs the same on one CPU, on many GPUs, or on many machines: everything distributed goes through
+Accelerate. `python train_accelerate.py` works for one process. See `--help` for every option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from PIL import Image
+from safetensors.torch import load_file, save_file
+from torch.optim.swa_utils import AveragedModel
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from hf_srgan.data import DEFAULT_HUB_DATA_FILES, DEFAULT_HUB_DATASET, Degradation, SRPatchDataset, load_image_sources
+from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
+from hf_srgan.inference import upscale_array
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, pixel_loss
+from hf_srgan.metrics import psnr, ssim
+from hf_srgan.models import PRESETS, SRGANDiscriminator, SRGenerator, VGG19Features, VGGFeatureDiscriminator
+from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+EMA_WEIGHTS = "ema.safetensors"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("run")
+    g.add_argument("--phase", choices=["pretrain", "gan"], default="pretrain")
+    g.add_argument("--output_dir", default="runs/wdrn-x4", help="checkpoints, samples, logs and the exported model")
+    g.add_argument("--max_steps", type=int, default=100_000, help="generator optimisation steps")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--mixed_precision", choices=["no", "bf16", "fp16"], default="no")
+    g.add_argument("--resume_from_checkpoint", default=None, help="'latest' or a checkpoint folder")
+    g.add_argument("--checkpoint_every", type=int, default=500)
+    g.add_argument("--keep_checkpoints", type=int, default=3)
+    g.add_argument("--max_nan_steps", type=int, default=20, help="stop after this many non-finite losses in a row")
+    g = p.add_argument_group("model")
+    g.add_argument("--model_preset", choices=sorted(PRESETS), default="wdrn")
+    g.add_argument("--scale", type=int, default=4)
+    g.add_argument("--init_generator", default=None, help="Hub id or folder to start from (required for gan)")
+    g = p.add_argument_group("data")
+    g.add_argument("--train_data", nargs="+", default=[DEFAULT_HUB_DATASET], help="Hub dataset ids and/or folders")
+    g.add_argument("--hub_data_files", default=DEFAULT_HUB_DATA_FILES, help="data_files for Hub sources ('' = all)")
+    g.add_argument("--image_column", default=None, help="detected when omitted")
+    g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
+    g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before downscaling")
+    g.add_argument("--batch_size", type=int, default=16, help="per process")
+    g.add_argument("--samples_per_epoch", type=int, default=16_000)
+    g.add_argument("--num_workers", type=int, default=1)
+    g.add_argument("--no_cache", action="store_true", help="decode images on every access instead of caching them")
+    g.add_argument("--val_data", nargs="*", default=[], help="benchmark folders (HR/ + LR_bicubic/X4/)")
+    g.add_argument("--eval_every", type=int, default=1000)
+    g.add_argument("--sample_every", type=int, default=1000, help="save LR|bicubic|SR|HR strips")
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--learning_rate", type=float, default=2e-4)
+    g.add_argument("--lr_schedule", choices=["cosine", "multistep", "constant"], default="cosine")
+    g.add_argument("--lr_milestones", type=float, nargs="*", default=[0.5, 0.75], help="multistep, fractions")
+    g.add_argument("--warmup_steps", type=int, default=500)
+    g.add_argument("--max_grad_norm", type=float, default=1.0)
+    g.add_argument("--ema_decay", type=float, default=0.999)
+    g.add_argument("--pixel_loss", choices=["l1", "mse"], default="l1")
+    g = p.add_argument_group("gan phase")
+    g.add_argument("--content_loss", choices=["vgg", "l1", "mse"], default="vgg")
+    g.add_argument("--vgg_layer", default="relu5_4")
+    g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
+    g.add_argument("--content_weight", type=float, default=1.0)
+    g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a vgg content loss")
+    g.add_argument("--adv_weight", type=float, default=1e-3)
+    g.add_argument("--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper")
+    g.add_argument("--gp_weight", type=float, default=10.0)
+    g.add_argument("--discriminator", choices=["srgan", "vgg"], default="srgan")
+    g.add_argument("--spectral_norm", action="store_true")
+    g.add_argument("--n_critic", type=int, default=1, help="critic steps per generator step")
+    g.add_argument("--critic_learning_rate", type=float, default=1e-4)
+    g = p.add_argument_group("export")
+    g.add_argument("--push_to_hub", action="store_true")
+    g.add_argument("--hub_model_id", default=None)
+    args = p.parse_args(argv)
+    if args.phase == "gan" and args.init_generator is None:
+        p.error("--phase gan needs --init_generator (a pretrained generator folder or Hub id)")
+    if args.push_to_hub and not args.hub_model_id:
+        p.error("--push_to_hub needs --hub_model_id")
+    return args
+
+
+def lr_lambda(args: argparse.Namespace):
+    """Linear warm-up, then cosine decay to 1% / step decay by 0.5 / constant."""
+
+    def factor(step: int) -> float:
+        if step < args.warmup_steps:
+            return (step + 1) / args.warmup_steps
+        progress = min(1.0, (step - args.warmup_steps) / max(1, args.max_steps - args.warmup_steps))
+        if args.lr_schedule == "cosine":
+            return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
+        if args.lr_schedule == "multistep":
+            return 0.5 ** sum(progress >= m for m in args.lr_milestones)
+        return 1.0
+
+    return factor
+
+
+def ema_update(decay: float):
+    """EMA whose decay ramps up as (1 + n) / (10 + n), so short runs are not dominated by the init."""
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, num_averaged: torch.Tensor) -> torch.Tensor:
+        d = min(decay, (1 + num_averaged.item()) / (10 + num_averaged.item()))
+        return d * averaged + (1 - d) * current
+
+    return average
+
+
+# --- checkpoints: written to a temporary folder, then renamed, so a killed run never leaves half of one
+def checkpoint_dirs(output_dir: Path) -> list[Path]:
+    found = [p for p in (output_dir / "checkpoints").glob("step_*") if (p / "trainer_state.json").is_file()]
+    return sorted(found, key=lambda p: int(p.name.split("_")[1]))
+
+
+def save_checkpoint(accelerator: Accelerator, args: argparse.Namespace, state: dict, ema: AveragedModel) -> None:
+    root = Path(args.output_dir) / "checkpoints"
+    final, tmp = root / f"step_{state['step']}", root / f"tmp_step_{state['step']}"
+    if accelerator.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        # The EMA goes to safetensors: Accelerate's custom-object checkpoints unpickle on load.
+        save_file({k: v.contiguous() for k, v in ema.state_dict().items()}, tmp / EMA_WEIGHTS)
+        (tmp / "trainer_state.json").write_text(json.dumps(state))
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        for old in checkpoint_dirs(Path(args.output_dir))[: -args.keep_checkpoints]:
+            shutil.rmtree(old)
+    accelerator.wait_for_everyone()
+
+
+def find_checkpoint(args: argparse.Namespace) -> Path | None:
+    if args.resume_from_checkpoint in (None, ""):
+        return None
+    if args.resume_from_checkpoint == "latest":
+        found = checkpoint_dirs(Path(args.output_dir))
+        return found[-1] if found else None
+    path = Path(args.resume_from_checkpoint)
+    if not (path / "trainer_state.json").is_file():
+        raise SystemExit(f"error: {path} is not a complete checkpoint (no trainer_state.json)")
+    return path
+
+
+# --- validation
+def validate(accelerator: Accelerator, generator: torch.nn.Module, benchmarks: dict, scale: int) -> dict:
+    """Y-channel PSNR/SSIM per benchmark set; images are split across processes and gathered."""
+    results = {}
+    for set_name, pairs in benchmarks.items():
+        scores = []
+        with accelerator.split_between_processes(list(range(len(pairs)))) as mine:
+            for i in mine:
+                rgb = np.asarray(pairs[i].lr, dtype=np.float32) / 255.0
+                sr = upscale_array(generator, rgb, scale=scale, tile=None, device=accelerator.device)
+                scores.append([psnr(sr, pairs[i].hr, shave=scale), ssim(sr, pairs[i].hr, shave=scale), 1.0])
+        local = torch.tensor(scores or [[0.0, 0.0, 0.0]], device=accelerator.device)
+        gathered = accelerator.gather(local).cpu()
+        gathered = gathered[gathered[:, 2] > 0]
+        results[set_name] = {"psnr": gathered[:, 0].mean().item(), "ssim": gathered[:, 1].mean().item()}
+        results[set_name]["images"] = len(gathered)
+    return results
+
+
+def save_sample(path: Path, generator: torch.nn.Module, pair, scale: int, device: torch.device) -> None:
+    """One strip: LR (nearest) | bicubic | SR | HR, on a 128-px HR crop from the image centre."""
+    lr_crop = 32
+    top, left = (pair.lr.height - lr_crop) // 2, (pair.lr.width - lr_crop) // 2
+    lr = pair.lr.crop((left, top, left + lr_crop, top + lr_crop))
+    hr = pair.hr.crop((left * scale, top * scale, (left + lr_crop) * scale, (top + lr_crop) * scale))
+    sr = upscale_array(generator, np.asarray(lr, np.float32) / 255.0, scale=scale, tile=None, device=device)
+    size = (lr_crop * scale, lr_crop * scale)
+    panels = [lr.resize(size, Image.Resampling.NEAREST), bicubic_upscale(lr, scale), Image.fromarray(sr), hr]
+    strip = Image.new("RGB", (size[0] * 4, size[1]))
+    for i, panel in enumerate(panels):
+        strip.paste(panel, (i * size[0], 0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    strip.save(path)
+
+
+def build_content_loss(args: argparse.Namespace) -> torch.nn.Module:
+    if args.content_loss == "vgg":
+        vgg = VGG19Features((args.vgg_layer,), weights=args.vgg_weights)  # fails loudly without weights
+        return PerceptualLoss(vgg, {args.vgg_layer: 1.0})
+    return pixel_loss(args.content_loss)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    output_dir = Path(args.output_dir)
+    accelerator = Accelerator(
+        mixed_precision=args.mixed_precision,
+        log_with="tensorboard" if _has_tensorboard() else None,
+        project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+        step_scheduler_with_optimizer=False,
+    )
+    set_seed(args.seed)
+    if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "train_config.json").write_text(json.dumps(vars(args), indent=2))
+
+    # Models. The EMA copy of the generator is what gets evaluated and exported.
+    if args.init_generator:
+        generator = SRGenerator.from_pretrained(args.init_generator)
+    else:
+        generator = SRGenerator(scale=args.scale, **PRESETS[args.model_preset])
+    generator.train()
+    ema = AveragedModel(generator, avg_fn=ema_update(args.ema_decay), use_buffers=True)
+    ema.to(accelerator.device).module.eval()
+    optimizer = torch.optim.Adam(generator.parameters(), lr=args.learning_rate, betas=(0.9, 0.99))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args))
+
+    gan = args.phase == "gan"
+    if gan:
+        try:
+            content_loss = build_content_loss(args)
+            critic = (
+                VGGFeatureDiscriminator(vgg_weights=args.vgg_weights, spectral_norm=args.spectral_norm)
+                if args.discriminator == "vgg"
+                else SRGANDiscriminator(spectral_norm=args.spectral_norm)
+            )
+        except RuntimeError as err:
+            raise SystemExit(f"error: {err}") from None
+        content_loss = content_loss.to(accelerator.device)
+        adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight)
+        critic_params = [p for p in critic.parameters() if p.requires_grad]
+        critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
+    train_pixel_loss = pixel_loss(args.pixel_loss)
+
+    # Data
+    with accelerator.main_process_first():
+        images = load_image_sources(
+            args.train_data, image_column=args.image_column, hub_data_files=args.hub_data_files or None
+        )
+    dataset = SRPatchDataset(
+        images,
+        patch_size=args.patch_size,
+        degradation=Degradation(args.scale, args.blur_sigma),
+        samples_per_epoch=args.samples_per_epoch,
+        cache=not args.no_cache,
+    )
+    accelerator.print(f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, skipped)")
+    loader = DataLoader(
+        dataset, batch_size=args.batch_size, shuffle=True, drop_last=True, num_workers=args.num_workers,
+        persistent_workers=args.num_workers > 0,
+    )
+    benchmarks = {Path(folder).name: load_benchmark(folder, args.scale) for folder in args.val_data}
+
+    generator, optimizer, scheduler, loader = accelerator.prepare(generator, optimizer, scheduler, loader)
+    if gan:
+        critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
+
+    # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
+    step, history = 0, []
+    checkpoint = find_checkpoint(args)
+    if checkpoint is not None:
+        accelerator.load_state(str(checkpoint))
+        ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS, device=str(accelerator.device)))
+        state = json.loads((checkpoint / "trainer_state.json").read_text())
+        step, history = state["step"], state["history"]
+        accelerator.print(f"resumed from {checkpoint} at step {step}")
+    steps_per_epoch = len(loader)
+
+    stop_requested, export_requested = [], []
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda signum, frame: stop_requested.append(signum))
+    # `kill -USR1 <pid>` exports the current EMA generator to <output_dir>/final without stopping.
+    signal.signal(signal.SIGUSR1, lambda signum, frame: export_requested.append(signum))
+    accelerator.init_trackers("hf_srgan", config={k: v for k, v in vars(args).items() if not isinstance(v, list)})
+
+    def trainer_state() -> dict:
+        return {"step": step, "history": history}
+
+    def evaluate_now() -> None:
+        results = validate(accelerator, ema.module, benchmarks, args.scale)
+        history.append({"step": step, **results})
+        accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=step)
+        accelerator.print(f"step {step}: " + ", ".join(f"{k} {v['psnr']:.2f} dB" for k, v in results.items()))
+
+    if benchmarks and not history:
+        evaluate_now()  # the baseline every later evaluation is compared with
+
+    progress = tqdm(total=args.max_steps, initial=step, disable=not accelerator.is_local_main_process)
+    nan_streak, nan_total = 0, 0
+    while step < args.max_steps and not stop_requested:
+        epoch, skip = divmod(step, steps_per_epoch)
+        loader.set_epoch(epoch)
+        epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
+        for lr_batch, hr_batch in epoch_loader:
+            logs = {}
+            if gan:
+                # Critic step(s) on this batch's HR and on fresh SR images.
+                for _ in range(args.n_critic):
+                    with torch.no_grad():
+                        fake = generator(lr_batch)
+                    critic_loss = adversarial.critic_loss(critic, hr_batch, fake)
+                    critic_optimizer.zero_grad(set_to_none=True)
+                    accelerator.backward(critic_loss)
+                    critic_optimizer.step()
+                logs["critic_loss"] = critic_loss.item()
+
+            sr = generator(lr_batch)
+            if gan:
+                content = args.content_weight * content_loss(sr.float(), hr_batch)
+                if args.pixel_weight > 0:
+                    content = content + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
+                adv = adversarial.generator_loss(critic(sr))
+                loss = content + args.adv_weight * adv
+                logs.update(content_loss=content.item(), adv_loss=adv.item())
+            else:
+                loss = train_pixel_loss(sr.float(), hr_batch)
+
+            # Every process must agree to skip, or DDP's gradient all-reduce would hang.
+            bad = accelerator.reduce(torch.tensor(float(not torch.isfinite(loss)), device=loss.device), "sum")
+            optimizer.zero_grad(set_to_none=True)
+            if bad.item() > 0:
+                nan_streak, nan_total = nan_streak + 1, nan_total + 1
+                if nan_streak >= args.max_nan_steps:
+                    raise SystemExit(f"error: {nan_streak} non-finite losses in a row at step {step}; stopping")
+                continue
+            nan_streak = 0
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(generator.parameters(), args.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            ema.update_parameters(accelerator.unwrap_model(generator))
+            step += 1
+            progress.update(1)
+            logs.update(loss=loss.item(), lr=scheduler.get_last_lr()[0], nan_steps=nan_total)
+            progress.set_postfix(loss=f"{loss.item():.4f}")
+            accelerator.log(logs, step=step)
+
+            if benchmarks and step % args.eval_every == 0:
+                evaluate_now()
+            if benchmarks and step % args.sample_every == 0 and accelerator.is_main_process:
+                first = next(iter(benchmarks.values()))[0]
+                save_sample(output_dir / "samples" / f"step_{step:07d}.png", ema.module, first, args.scale,
+                            accelerator.device)
+            if export_requested:
+                export_requested.clear()
+                export(accelerator, args, ema.module, history)
+            if step % args.checkpoint_every == 0 or stop_requested:
+                save_checkpoint(accelerator, args, trainer_state(), ema)
+            if step >= args.max_steps or stop_requested:
+                break
+    progress.close()
+
+    if stop_requested:
+        accelerator.print(f"stopped by signal at step {step}; resume with --resume_from_checkpoint latest")
+        if not checkpoint_dirs(output_dir) or checkpoint_dirs(output_dir)[-1].name != f"step_{step}":
+            save_checkpoint(accelerator, args, trainer_state(), ema)
+        accelerator.end_training()
+        return
+
+    if benchmarks and (not history or history[-1]["step"] != step):
+        evaluate_now()
+    save_checkpoint(accelerator, args, trainer_state(), ema)
+    export(accelerator, args, ema.module, history)
+    accelerator.end_training()
+
+
+def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGenerator, history: list) -> None:
+    """Write the EMA generator with `save_pretrained` (and push it) with the validation table."""
+    if not accelerator.is_main_process:
+        return
+    final_dir = Path(args.output_dir) / "final"
+    card = {
+        "model_name": Path(args.output_dir).name,
+        "description": f"Trained with `train_accelerate.py --phase {args.phase}` for {history[-1]['step'] if history else args.max_steps} steps.",
+    }
+    if history:
+        rows = {f"step {h['step']}": {k: v for k, v in h.items() if k != "step"} for h in (history[0], history[-1])}
+        card["eval_table"] = "Validation during training (Y-channel PSNR dB / SSIM, shave 4):\n\n" + format_table(rows)
+    (final_dir / "README.md").unlink(missing_ok=True)
+    generator.save_pretrained(final_dir, model_card_kwargs=card)
+    (final_dir / "training_history.json").write_text(json.dumps(history, indent=2))
+    accelerator.print(f"exported the EMA generator to {final_dir}")
+    if args.push_to_hub:
+        # The real huggingface_hub upload (needs network and `hf auth login`); not exercised offline.
+        generator.push_to_hub(args.hub_model_id, model_card_kwargs={**card, "repo_id": args.hub_model_id})
+
+
+def _has_tensorboard() -> bool:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()
