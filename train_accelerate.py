@@ -27,7 +27,13 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from hf_srgan.data import DEFAULT_HUB_DATA_FILES, DEFAULT_HUB_DATASET, Degradation, SRPatchDataset, load_image_sources
+from hf_srgan.data import (
+    DEFAULT_HUB_DATA_FILES,
+    DEFAULT_HUB_DATASET,
+    Degradation,
+    SRPatchDataset,
+    load_image_sources,
+)
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, pixel_loss
@@ -43,28 +49,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("run")
     g.add_argument("--phase", choices=["pretrain", "gan"], default="pretrain")
-    g.add_argument("--output_dir", default="runs/wdrn-x4", help="checkpoints, samples, logs and the exported model")
+    g.add_argument(
+        "--output_dir", default="runs/wdrn-x4", help="checkpoints, samples, logs and the exported model"
+    )
     g.add_argument("--max_steps", type=int, default=100_000, help="generator optimisation steps")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--mixed_precision", choices=["no", "bf16", "fp16"], default="no")
+    g.add_argument("--cpu", action="store_true", help="train on CPU even if a GPU is present")
     g.add_argument("--resume_from_checkpoint", default=None, help="'latest' or a checkpoint folder")
     g.add_argument("--checkpoint_every", type=int, default=500)
     g.add_argument("--keep_checkpoints", type=int, default=3)
-    g.add_argument("--max_nan_steps", type=int, default=20, help="stop after this many non-finite losses in a row")
+    g.add_argument(
+        "--max_nan_steps", type=int, default=20, help="stop after this many non-finite losses in a row"
+    )
     g = p.add_argument_group("model")
     g.add_argument("--model_preset", choices=sorted(PRESETS), default="wdrn")
     g.add_argument("--scale", type=int, default=4)
     g.add_argument("--init_generator", default=None, help="Hub id or folder to start from (required for gan)")
     g = p.add_argument_group("data")
-    g.add_argument("--train_data", nargs="+", default=[DEFAULT_HUB_DATASET], help="Hub dataset ids and/or folders")
-    g.add_argument("--hub_data_files", default=DEFAULT_HUB_DATA_FILES, help="data_files for Hub sources ('' = all)")
+    g.add_argument(
+        "--train_data", nargs="+", default=[DEFAULT_HUB_DATASET], help="Hub dataset ids and/or folders"
+    )
+    g.add_argument(
+        "--hub_data_files", default=DEFAULT_HUB_DATA_FILES, help="data_files for Hub sources ('' = all)"
+    )
     g.add_argument("--image_column", default=None, help="detected when omitted")
     g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process")
     g.add_argument("--samples_per_epoch", type=int, default=16_000)
     g.add_argument("--num_workers", type=int, default=1)
-    g.add_argument("--no_cache", action="store_true", help="decode images on every access instead of caching them")
+    g.add_argument(
+        "--no_cache", action="store_true", help="decode images on every access instead of caching them"
+    )
     g.add_argument("--val_data", nargs="*", default=[], help="benchmark folders (HR/ + LR_bicubic/X4/)")
     g.add_argument("--eval_every", type=int, default=1000)
     g.add_argument("--sample_every", type=int, default=1000, help="save LR|bicubic|SR|HR strips")
@@ -83,7 +100,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--content_weight", type=float, default=1.0)
     g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a vgg content loss")
     g.add_argument("--adv_weight", type=float, default=1e-3)
-    g.add_argument("--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper")
+    g.add_argument(
+        "--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper"
+    )
     g.add_argument("--gp_weight", type=float, default=10.0)
     g.add_argument("--discriminator", choices=["srgan", "vgg"], default="srgan")
     g.add_argument("--spectral_norm", action="store_true")
@@ -98,6 +117,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.push_to_hub and not args.hub_model_id:
         p.error("--push_to_hub needs --hub_model_id")
     return args
+
+
+def use_cpu(args: argparse.Namespace) -> bool:
+    """CPU-only multi-process runs need ``cpu=True`` for Accelerate to pick gloo.
+
+    `accelerate launch --multi_gpu --num_processes N` starts N processes on a machine without GPUs,
+    but each would train alone unless the script asks for CPU distribution itself.
+    """
+    multi_process = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    return args.cpu or (multi_process and not torch.cuda.is_available())
 
 
 def lr_lambda(args: argparse.Namespace):
@@ -132,7 +161,9 @@ def checkpoint_dirs(output_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name.split("_")[1]))
 
 
-def save_checkpoint(accelerator: Accelerator, args: argparse.Namespace, state: dict, ema: AveragedModel) -> None:
+def save_checkpoint(
+    accelerator: Accelerator, args: argparse.Namespace, state: dict, ema: AveragedModel
+) -> None:
     root = Path(args.output_dir) / "checkpoints"
     final, tmp = root / f"step_{state['step']}", root / f"tmp_step_{state['step']}"
     if accelerator.is_main_process:
@@ -173,12 +204,15 @@ def validate(accelerator: Accelerator, generator: torch.nn.Module, benchmarks: d
             for i in mine:
                 rgb = np.asarray(pairs[i].lr, dtype=np.float32) / 255.0
                 sr = upscale_array(generator, rgb, scale=scale, tile=None, device=accelerator.device)
-                scores.append([psnr(sr, pairs[i].hr, shave=scale), ssim(sr, pairs[i].hr, shave=scale), 1.0])
-        local = torch.tensor(scores or [[0.0, 0.0, 0.0]], device=accelerator.device)
-        gathered = accelerator.gather(local).cpu()
-        gathered = gathered[gathered[:, 2] > 0]
-        results[set_name] = {"psnr": gathered[:, 0].mean().item(), "ssim": gathered[:, 1].mean().item()}
-        results[set_name]["images"] = len(gathered)
+                scores.append((psnr(sr, pairs[i].hr, shave=scale), ssim(sr, pairs[i].hr, shave=scale)))
+        # Processes hold different numbers of images, so gather Python objects rather than tensors.
+        gathered = np.array(accelerator.gather_for_metrics(scores, use_gather_object=True))
+        results[set_name] = {
+            "psnr": gathered[:, 0].mean(),
+            "ssim": gathered[:, 1].mean(),
+            "images": len(gathered),
+        }
+        results[set_name] = {k: float(v) if k != "images" else v for k, v in results[set_name].items()}
     return results
 
 
@@ -209,9 +243,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     output_dir = Path(args.output_dir)
     accelerator = Accelerator(
+        cpu=use_cpu(args),
         mixed_precision=args.mixed_precision,
         log_with="tensorboard" if _has_tensorboard() else None,
-        project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
+        project_config=ProjectConfiguration(
+            project_dir=str(output_dir), logging_dir=str(output_dir / "logs")
+        ),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
         step_scheduler_with_optimizer=False,
     )
@@ -260,9 +297,15 @@ def main(argv: list[str] | None = None) -> None:
         samples_per_epoch=args.samples_per_epoch,
         cache=not args.no_cache,
     )
-    accelerator.print(f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, skipped)")
+    accelerator.print(
+        f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, skipped)"
+    )
     loader = DataLoader(
-        dataset, batch_size=args.batch_size, shuffle=True, drop_last=True, num_workers=args.num_workers,
+        dataset,
+        batch_size=args.batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.num_workers,
         persistent_workers=args.num_workers > 0,
     )
     benchmarks = {Path(folder).name: load_benchmark(folder, args.scale) for folder in args.val_data}
@@ -276,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint = find_checkpoint(args)
     if checkpoint is not None:
         accelerator.load_state(str(checkpoint))
-        ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS, device=str(accelerator.device)))
+        ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS))  # copied onto the EMA's device
         state = json.loads((checkpoint / "trainer_state.json").read_text())
         step, history = state["step"], state["history"]
         accelerator.print(f"resumed from {checkpoint} at step {step}")
@@ -287,10 +330,14 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(sig, lambda signum, frame: stop_requested.append(signum))
     # `kill -USR1 <pid>` exports the current EMA generator to <output_dir>/final without stopping.
     signal.signal(signal.SIGUSR1, lambda signum, frame: export_requested.append(signum))
-    accelerator.init_trackers("hf_srgan", config={k: v for k, v in vars(args).items() if not isinstance(v, list)})
+    accelerator.init_trackers(
+        "hf_srgan", config={k: v for k, v in vars(args).items() if not isinstance(v, list)}
+    )
+
+    last_loss, nan_streak, nan_total = float("nan"), 0, 0
 
     def trainer_state() -> dict:
-        return {"step": step, "history": history}
+        return {"step": step, "history": history, "last_loss": last_loss, "nan_steps": nan_total}
 
     def evaluate_now() -> None:
         results = validate(accelerator, ema.module, benchmarks, args.scale)
@@ -302,7 +349,6 @@ def main(argv: list[str] | None = None) -> None:
         evaluate_now()  # the baseline every later evaluation is compared with
 
     progress = tqdm(total=args.max_steps, initial=step, disable=not accelerator.is_local_main_process)
-    nan_streak, nan_total = 0, 0
     while step < args.max_steps and not stop_requested:
         epoch, skip = divmod(step, steps_per_epoch)
         loader.set_epoch(epoch)
@@ -337,7 +383,9 @@ def main(argv: list[str] | None = None) -> None:
             if bad.item() > 0:
                 nan_streak, nan_total = nan_streak + 1, nan_total + 1
                 if nan_streak >= args.max_nan_steps:
-                    raise SystemExit(f"error: {nan_streak} non-finite losses in a row at step {step}; stopping")
+                    raise SystemExit(
+                        f"error: {nan_streak} non-finite losses in a row at step {step}; stopping"
+                    )
                 continue
             nan_streak = 0
             accelerator.backward(loss)
@@ -348,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
             ema.update_parameters(accelerator.unwrap_model(generator))
             step += 1
             progress.update(1)
-            logs.update(loss=loss.item(), lr=scheduler.get_last_lr()[0], nan_steps=nan_total)
+            last_loss = loss.item()
+            logs.update(loss=last_loss, lr=scheduler.get_last_lr()[0], nan_steps=nan_total)
             progress.set_postfix(loss=f"{loss.item():.4f}")
             accelerator.log(logs, step=step)
 
@@ -356,8 +405,13 @@ def main(argv: list[str] | None = None) -> None:
                 evaluate_now()
             if benchmarks and step % args.sample_every == 0 and accelerator.is_main_process:
                 first = next(iter(benchmarks.values()))[0]
-                save_sample(output_dir / "samples" / f"step_{step:07d}.png", ema.module, first, args.scale,
-                            accelerator.device)
+                save_sample(
+                    output_dir / "samples" / f"step_{step:07d}.png",
+                    ema.module,
+                    first,
+                    args.scale,
+                    accelerator.device,
+                )
             if export_requested:
                 export_requested.clear()
                 export(accelerator, args, ema.module, history)
@@ -386,13 +440,19 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
     if not accelerator.is_main_process:
         return
     final_dir = Path(args.output_dir) / "final"
+    steps = history[-1]["step"] if history else args.max_steps
     card = {
         "model_name": Path(args.output_dir).name,
-        "description": f"Trained with `train_accelerate.py --phase {args.phase}` for {history[-1]['step'] if history else args.max_steps} steps.",
+        "description": f"Trained with `train_accelerate.py --phase {args.phase}` for {steps} steps.",
     }
     if history:
-        rows = {f"step {h['step']}": {k: v for k, v in h.items() if k != "step"} for h in (history[0], history[-1])}
-        card["eval_table"] = "Validation during training (Y-channel PSNR dB / SSIM, shave 4):\n\n" + format_table(rows)
+        rows = {
+            f"step {h['step']}": {k: v for k, v in h.items() if k != "step"}
+            for h in (history[0], history[-1])
+        }
+        card["eval_table"] = (
+            "Validation during training (Y-channel PSNR dB / SSIM, shave 4):\n\n" + format_table(rows)
+        )
     (final_dir / "README.md").unlink(missing_ok=True)
     generator.save_pretrained(final_dir, model_card_kwargs=card)
     (final_dir / "training_history.json").write_text(json.dumps(history, indent=2))

@@ -62,7 +62,7 @@ class Degradation:
     def __call__(self, hr: Image.Image) -> Image.Image:
         if self.blur_sigma > 0:
             hr = hr.filter(ImageFilter.GaussianBlur(self.blur_sigma))
-        # PIL's bicubic widens its kernel when shrinking, i.e. it antialiases (torch's plain bicubic does not).
+        # PIL's bicubic widens its kernel when shrinking, i.e. it antialiases (plain torch bicubic doesn't).
         return hr.resize((hr.width // self.scale, hr.height // self.scale), Image.Resampling.BICUBIC)
 
 
@@ -86,7 +86,9 @@ class SRPatchDataset(Dataset):
     ) -> None:
         self.degradation = degradation or Degradation()
         if patch_size % self.degradation.scale:
-            raise ValueError(f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}")
+            raise ValueError(
+                f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}"
+            )
         self.images = images
         self.patch_size = patch_size
         self.samples_per_epoch = samples_per_epoch

@@ -51,23 +51,28 @@ def open_image(path: str | os.PathLike, max_pixels: int | None = None) -> Image.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
-            width, height = image.size
-            if width * height > limit:
-                raise ImageLoadError(name, f"{width}x{height} is {width * height:,} pixels, over the limit of {limit:,}")
-            if getattr(image, "n_frames", 1) > 1:
-                warnings.warn(f"{name} has {image.n_frames} frames; using the first", stacklevel=2)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > limit:
+                    raise ImageLoadError(
+                        name, f"{width}x{height} is {width * height:,} pixels, over the limit of {limit:,}"
+                    )
+                frames = getattr(image, "n_frames", 1)
                 image.seek(0)
-            image.load()
+                image.load()
+                # A copy (rotated as EXIF says) that no longer holds the file open.
+                oriented = ImageOps.exif_transpose(image)
     except ImageLoadError:
         raise
     except UnidentifiedImageError:
         raise ImageLoadError(name, "not an image Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageLoadError(name, f"decompression bomb refused ({err})") from None
-    except (OSError, SyntaxError, ValueError) as err:
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
         raise ImageLoadError(name, f"corrupt or truncated image ({err})") from None
-    return ImageOps.exif_transpose(image)
+    if frames > 1:
+        warnings.warn(f"{name} has {frames} frames; using the first", stacklevel=2)
+    return oriented
 
 
 @dataclass
@@ -99,8 +104,8 @@ def from_rgb_array(rgb: np.ndarray, info: ModeInfo) -> Image.Image:
     """Turn the model's HxWx3 output (uint8, or uint16 for 16-bit inputs) into the input's mode."""
     if info.mode == "I;16":
         gray = rgb.astype(np.float32).mean(axis=2)
-        return Image.fromarray(np.round(gray).astype(np.uint16), mode="I;16")
-    image = Image.fromarray(rgb, mode="RGB")
+        return Image.fromarray(np.round(gray).astype(np.uint16))
+    image = Image.fromarray(rgb)
     if info.mode in ("L", "LA"):
         image = image.convert("L")
     if info.alpha is not None:
@@ -122,7 +127,7 @@ def as_pil(image: Image.Image | np.ndarray) -> Image.Image:
     if array.dtype == np.uint16:
         if array.ndim != 2:
             raise ValueError("16-bit arrays must be grayscale (HxW); use float arrays for 16-bit color")
-        return Image.fromarray(array, mode="I;16")
+        return Image.fromarray(array)
     if np.issubdtype(array.dtype, np.floating):
         array = np.round(np.clip(array, 0.0, 1.0) * 255.0)
     elif array.dtype != np.uint8:

@@ -112,10 +112,14 @@ def upscale_array(
     # Tiles form a product grid, so the sum of their separable weights is separable too.
     norm_y = np.zeros(height * scale, np.float32)
     for y in ys:
-        norm_y[y * scale : (y + tile_h) * scale] += blend_weights(y * scale, tile_h * scale, height * scale, ramp)
+        norm_y[y * scale : (y + tile_h) * scale] += blend_weights(
+            y * scale, tile_h * scale, height * scale, ramp
+        )
     norm_x = np.zeros(width * scale, np.float32)
     for x in xs:
-        norm_x[x * scale : (x + tile_w) * scale] += blend_weights(x * scale, tile_w * scale, width * scale, ramp)
+        norm_x[x * scale : (x + tile_w) * scale] += blend_weights(
+            x * scale, tile_w * scale, width * scale, ramp
+        )
 
     max_value = float(np.iinfo(out_dtype).max)
     out = np.empty((height * scale, width * scale, 3), dtype=out_dtype)

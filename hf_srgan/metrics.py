@@ -31,7 +31,9 @@ def _shave(y: np.ndarray, border: int) -> np.ndarray:
     return y[border:-border, border:-border] if border > 0 else y
 
 
-def _prepare(sr: Image.Image | np.ndarray, hr: Image.Image | np.ndarray, shave: int) -> tuple[np.ndarray, ...]:
+def _prepare(
+    sr: Image.Image | np.ndarray, hr: Image.Image | np.ndarray, shave: int
+) -> tuple[np.ndarray, ...]:
     sr_y, hr_y = _as_y(sr), _as_y(hr)
     if sr_y.shape != hr_y.shape:
         raise ValueError(f"SR {sr_y.shape} and HR {hr_y.shape} differ in size")
@@ -66,5 +68,7 @@ def ssim(sr: Image.Image | np.ndarray, hr: Image.Image | np.ndarray, shave: int 
     sigma_xx = _filter_valid(sr_y * sr_y, window) - mu_x**2
     sigma_yy = _filter_valid(hr_y * hr_y, window) - mu_y**2
     sigma_xy = _filter_valid(sr_y * hr_y, window) - mu_x * mu_y
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * sigma_xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sigma_xx + sigma_yy + c2))
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * sigma_xy + c2)) / (
+        (mu_x**2 + mu_y**2 + c1) * (sigma_xx + sigma_yy + c2)
+    )
     return float(ssim_map.mean())

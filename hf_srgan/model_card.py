@@ -27,7 +27,8 @@ model = SRGenerator.from_pretrained("{{ repo_id | default("path/to/this/folder",
 upscale(model, Image.open("photo.png")).save("photo_x4.png")
 ```
 
-or from the command line: `hf-srgan upscale photo.png -o out/ --model {{ repo_id | default("path/to/this/folder", true) }}`.
+or from the command line:
+`hf-srgan upscale photo.png -o out/ --model {{ repo_id | default("path/to/this/folder", true) }}`.
 
 ## Evaluation
 

@@ -108,7 +108,9 @@ class WDRNBody(nn.Module):
 
     def __init__(self, channels: int, num_blocks: int, num_layers: int, growth: int) -> None:
         super().__init__()
-        self.blocks = nn.ModuleList(DenseResidualBlock(channels, num_layers, growth) for _ in range(num_blocks))
+        self.blocks = nn.ModuleList(
+            DenseResidualBlock(channels, num_layers, growth) for _ in range(num_blocks)
+        )
         # Block 0 reads f0 directly; block k > 0 mixes f0..f(k); the final mix sees all outputs.
         self.mixes = nn.ModuleList(WeightedConcat(k + 1, channels) for k in range(1, num_blocks))
         self.final_mix = WeightedConcat(num_blocks + 1, channels)
@@ -165,7 +167,7 @@ class SRGenerator(
     nn.Module,
     PyTorchModelHubMixin,
     library_name="hf-srgan",
-    license="apache-2.0",
+    license="mit",
     pipeline_tag="image-to-image",
     tags=["super-resolution", "image-to-image", "srgan", "hf-srgan"],
     repo_url="https://github.com/hf-srgan/hf-srgan",
@@ -224,7 +226,9 @@ class SRGenerator(
             if missing:
                 raise ModelLoadError(f"{source} is not a saved generator: missing {', '.join(missing)}")
         elif os.path.exists(source):
-            raise ModelLoadError(f"{source} is a file; pass the folder that holds config.json and model.safetensors")
+            raise ModelLoadError(
+                f"{source} is a file; pass the folder that holds config.json and model.safetensors"
+            )
         try:
             return super().from_pretrained(source, **kwargs)
         except (HFValidationError, LocalEntryNotFoundError, EntryNotFoundError, OSError) as err:

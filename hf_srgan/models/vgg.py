@@ -78,7 +78,9 @@ class VGG19Features(nn.Module):
     ``weights`` is a safetensors path or Hub id; ``None`` leaves random weights (tests only).
     """
 
-    def __init__(self, layers: tuple[str, ...] = ("relu5_4",), weights: str | None = DEFAULT_VGG_WEIGHTS) -> None:
+    def __init__(
+        self, layers: tuple[str, ...] = ("relu5_4",), weights: str | None = DEFAULT_VGG_WEIGHTS
+    ) -> None:
         super().__init__()
         unknown = [name for name in layers if name not in LAYER_NAMES]
         if unknown:
@@ -98,7 +100,9 @@ class VGG19Features(nn.Module):
         available = load_vgg19_state_dict(source)
         needed = {k: v for k, v in available.items() if int(k.split(".")[1]) < len(self.features)}
         try:
-            self.features.load_state_dict({k.removeprefix("features."): v for k, v in needed.items()}, strict=True)
+            self.features.load_state_dict(
+                {k.removeprefix("features."): v for k, v in needed.items()}, strict=True
+            )
         except RuntimeError as err:
             raise VGGWeightsError(f"VGG19 weights from {source!r} do not fit: {err}") from err
 

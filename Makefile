@@ -1,0 +1,36 @@
+# Two commands on a fresh machine:  `make demo` (set up + run the Space)  and  `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup demo upscale test test-fast browser lint
+
+setup: $(VENV)/.installed
+
+# torch 2.13.0 first: the CPU build on disk. Installing the project first would pull CUDA wheels.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[train,space,dev]"
+	touch $@
+
+# Debian's Chromium for the Space's browser test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+demo: setup
+	HF_HUB_OFFLINE=1 $(PY) space/app.py
+
+upscale: setup
+	HF_HUB_OFFLINE=1 $(VENV)/bin/hf-srgan upscale space/examples -o outputs/
+	@echo "upscaled images are in outputs/"
+
+test: setup browser
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

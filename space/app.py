@@ -1,0 +1,144 @@
+"""hf_srgan Space: upload a picture, upscale it 4x, compare bicubic and super-resolution on a slider.
+
+Runs as a Hugging Face Space (this folder, with `hf_srgan` installed or copied beside it) or
+locally from the repository: `python space/app.py`. Settings come from environment variables:
+
+- HF_SRGAN_MODELS: comma-separated bundled names, Hub ids or folders (default: the bundled models)
+- HF_SRGAN_SPACE_MAX_PIXELS: largest accepted input in pixels (default 1,000,000; output is 16x that)
+- HF_SRGAN_DTYPE: float32, bfloat16, float16 or auto (default auto: bf16 on capable CPUs, fp16 on CUDA)
+- HF_SRGAN_TILE: tile size in input pixels (default 128)
+- HF_SRGAN_CONCURRENCY: simultaneous upscales per process (default 1: a CPU Space has 2 cores)
+- GRADIO_SERVER_NAME / GRADIO_SERVER_PORT: where to listen (default 127.0.0.1:7860)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from hf_srgan import DEFAULT_MODEL, ImageLoadError, SRGenerator, bundled_models, open_image, upscale
+from hf_srgan.inference import select_device, select_dtype
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
+DTYPE = os.environ.get("HF_SRGAN_DTYPE", "auto")
+TILE = int(os.environ.get("HF_SRGAN_TILE", 128))
+CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 1))
+
+
+def configured_models() -> list[str]:
+    names = [m.strip() for m in os.environ.get("HF_SRGAN_MODELS", "").split(",") if m.strip()]
+    return names or bundled_models() or [DEFAULT_MODEL]
+
+
+@cache
+def load_model(name: str) -> SRGenerator:
+    """Each model is loaded once per process and shared by all requests."""
+    return SRGenerator.from_pretrained(name)
+
+
+def load_input(path: str | None) -> Image.Image:
+    if path is None:
+        raise gr.Error("Upload an image first (PNG, JPEG, WebP, ...).")
+    try:
+        return open_image(path, max_pixels=MAX_PIXELS)
+    except ImageLoadError as err:
+        raise gr.Error(f"Cannot use {Path(path).name}: {err.reason}") from None
+
+
+def preview(path: str | None) -> Image.Image | None:
+    """Show the upload, or refuse it at once with the reason."""
+    return None if path is None else load_input(path)
+
+
+def display_copy(image: Image.Image) -> Image.Image:
+    """What the browser slider can show: 8-bit RGB(A), whatever the file's mode."""
+    if image.mode == "I;16":
+        return image.point(lambda v: v / 257).convert("L").convert("RGB")
+    return image.convert("RGBA" if "A" in image.getbands() else "RGB")
+
+
+def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Progress()):  # noqa: B008
+    image = load_input(path)
+    try:
+        model = load_model(model_name)
+    except Exception as err:
+        raise gr.Error(f"Cannot load model {model_name}: {str(err).splitlines()[0]}") from None
+    device = select_device()
+    dtype = select_dtype(DTYPE, device)
+    progress(0, desc="starting")
+    start = time.perf_counter()
+    result = upscale(
+        model,
+        image,
+        tile=TILE,
+        dtype=DTYPE,
+        device=device,
+        progress=lambda done, total: progress(done / total, desc=f"tile {done}/{total}"),
+    )
+    elapsed = time.perf_counter() - start
+    bicubic = display_copy(image).resize(result.size, Image.Resampling.BICUBIC)
+    out_dir = Path(tempfile.mkdtemp(prefix="hf_srgan_"))
+    download = out_dir / f"{Path(path).stem}_x{model.scale}.png"
+    result.save(download)
+    info = (
+        f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
+        f"in {elapsed:.2f} s on {device.type} ({str(dtype).removeprefix('torch.')}), model `{model_name}`"
+    )
+    return (bicubic, display_copy(result)), str(download), info
+
+
+def build_demo() -> gr.Blocks:
+    models = configured_models()
+    examples = sorted(str(p) for p in EXAMPLES_DIR.glob("*.png"))
+    with gr.Blocks(title="hf_srgan: 4x super-resolution") as demo:
+        gr.Markdown(
+            "# hf_srgan: 4x super-resolution\n"
+            "Upload a picture and compare **bicubic** (left) with the **WDRN** super-resolution (right): "
+            "drag "
+            f"the slider. Inputs up to {MAX_PIXELS:,} pixels; large ones are processed tile by tile."
+        )
+        with gr.Row():
+            with gr.Column(scale=1):
+                upload = gr.File(label="Image", file_types=["image"], type="filepath", elem_id="upload")
+                shown = gr.Image(
+                    label="Input", type="pil", interactive=False, format="png", height=240, elem_id="preview"
+                )
+                model = gr.Dropdown(models, value=models[0], label="Model", elem_id="model")
+                button = gr.Button("Upscale", variant="primary", elem_id="upscale")
+                gr.Examples(examples, inputs=upload, label="Examples (public domain / CC0)")
+            with gr.Column(scale=2):
+                slider = gr.ImageSlider(
+                    label="bicubic | super-resolved",
+                    type="pil",
+                    format="png",
+                    image_mode=None,
+                    elem_id="slider",
+                    max_height=720,
+                )
+                info = gr.Markdown(elem_id="info")
+                download = gr.File(label="Full-resolution PNG", elem_id="download")
+        upload.change(preview, inputs=upload, outputs=shown, api_name="preview")
+        button.click(
+            run_upscale,
+            inputs=[upload, model],
+            outputs=[slider, download, info],
+            api_name="upscale",
+            concurrency_limit=CONCURRENCY,
+        )
+    return demo.queue(max_size=32)
+
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", 7860))
+    print(f"hf_srgan Space on http://{host}:{port}", flush=True)
+    demo.launch(server_name=host, server_port=port)

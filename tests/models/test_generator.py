@@ -1,0 +1,117 @@
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from hf_srgan.models import PRESETS, WDRN_SMALL, ModelLoadError, SRGenerator, count_parameters
+
+
+@pytest.mark.parametrize("arch", ["wdrn", "srresnet"])
+@pytest.mark.parametrize("scale", [2, 4, 8])
+def test_output_shape(arch, scale):
+    model = SRGenerator(arch=arch, scale=scale, channels=8, num_blocks=2, num_layers=2, growth=4).eval()
+    with torch.no_grad():
+        out = model(torch.rand(2, 3, 7, 5))
+    assert out.shape == (2, 3, 7 * scale, 5 * scale)
+
+
+def test_sizes_match_the_documented_presets():
+    assert 1.4e6 < count_parameters(SRGenerator()) < 1.8e6  # comparable with SRResNet
+    assert count_parameters(SRGenerator(**PRESETS["srresnet"])) == pytest.approx(1.55e6, rel=0.01)
+    assert 0.25e6 < count_parameters(SRGenerator(**WDRN_SMALL)) < 0.4e6
+
+
+def test_wdrn_has_learned_source_weights_and_no_batch_norm():
+    model = SRGenerator(num_blocks=3)
+    names = [n for n, _ in model.named_parameters() if n.endswith("source_weights")]
+    assert len(names) == 3  # mixes for blocks 1 and 2, plus the final mix
+    assert model.body.final_mix.source_weights.shape == (4,)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in SRGenerator(**PRESETS["srresnet"]).modules())
+
+
+def test_rejects_bad_arguments_and_inputs():
+    with pytest.raises(ValueError, match="arch"):
+        SRGenerator(arch="edsr")
+    with pytest.raises(ValueError, match="scale"):
+        SRGenerator(scale=3)
+    with pytest.raises(ValueError, match="RGB batch"):
+        SRGenerator(**PRESETS["tiny"])(torch.rand(1, 1, 8, 8))
+
+
+def test_save_and_load_round_trip(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in tmp_path.iterdir()}
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config == {"arch": "wdrn", "scale": 4, **PRESETS["tiny"]}
+    loaded = SRGenerator.from_pretrained(tmp_path)
+    assert not loaded.training
+    x = torch.rand(1, 3, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), tiny_model(x))
+
+
+def test_model_card_has_hub_metadata(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path, model_card_kwargs={"eval_table": "| model | Set5 |"})
+    card = (tmp_path / "README.md").read_text()
+    for expected in (
+        "library_name: hf-srgan",
+        "pipeline_tag: image-to-image",
+        "super-resolution",
+        "| model | Set5 |",
+    ):
+        assert expected in card
+
+
+def test_loading_is_strict(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    weights = load_file(tmp_path / "model.safetensors")
+    save_file({**weights, "extra.weight": torch.zeros(1)}, tmp_path / "model.safetensors")
+    with pytest.raises(ModelLoadError, match="Unexpected key"):
+        SRGenerator.from_pretrained(tmp_path)
+    weights.pop("head.weight")
+    save_file(weights, tmp_path / "model.safetensors")
+    with pytest.raises(ModelLoadError, match="Missing key"):
+        SRGenerator.from_pretrained(tmp_path)
+
+
+def test_missing_files_and_bad_ids_are_clear_errors(tmp_path, tiny_model, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    tiny_model.save_pretrained(tmp_path)
+    (tmp_path / "model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="missing model.safetensors"):
+        SRGenerator.from_pretrained(tmp_path)
+    with pytest.raises(ModelLoadError, match="could not load"):
+        SRGenerator.from_pretrained("not a/valid repo id!")
+    with pytest.raises(ModelLoadError, match="could not load"):
+        SRGenerator.from_pretrained("nobody/not-in-the-cache")
+
+
+def test_pickle_weights_are_never_loaded(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    (tmp_path / "model.safetensors").unlink()
+    torch.save(tiny_model.state_dict(), tmp_path / "pytorch_model.bin")
+    with pytest.raises(ModelLoadError, match="missing model.safetensors"):
+        SRGenerator.from_pretrained(tmp_path)
+
+
+def test_hub_id_loads_offline_from_a_hub_cache(tmp_path, tiny_model, monkeypatch):
+    """The code path of `from_pretrained("org/name")`, served by a real cache layout on disk."""
+    cache = tmp_path / "hub"
+    snapshot = cache / "models--org--wdrn-tiny" / "snapshots" / ("a" * 40)
+    tiny_model.save_pretrained(snapshot)
+    (cache / "models--org--wdrn-tiny" / "refs").mkdir()
+    (cache / "models--org--wdrn-tiny" / "refs" / "main").write_text("a" * 40)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+    loaded = SRGenerator.from_pretrained("org/wdrn-tiny", cache_dir=cache)
+    for name, tensor in tiny_model.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[name], tensor)
+    shutil.rmtree(snapshot)
+    with pytest.raises(ModelLoadError):
+        SRGenerator.from_pretrained("org/wdrn-tiny", cache_dir=cache)

@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hf_srgan.cli import main
+
+
+@pytest.fixture
+def model_dir(tmp_path, tiny_model):
+    path = tmp_path / "model"
+    tiny_model.save_pretrained(path)
+    return path
+
+
+def test_upscale_files_and_folders_and_report_bad_ones(tmp_path, model_dir, capsys):
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    Image.new("RGB", (8, 6), "red").save(inputs / "a.png")
+    Image.new("RGBA", (5, 5)).save(inputs / "sub" / "b.png")
+    (inputs / "broken.png").write_bytes(b"")
+    single = tmp_path / "c.jpg"
+    Image.new("L", (4, 4)).save(single)
+    out = tmp_path / "out"
+    code = main(["upscale", str(inputs), str(single), "-o", str(out), "--model", str(model_dir)])
+    assert code == 1  # one bad file fails the run, but not the batch
+    assert Image.open(out / "a_x4.png").size == (32, 24)
+    assert Image.open(out / "b_x4.png").mode == "RGBA"
+    assert Image.open(out / "c_x4.png").mode == "L"
+    err = capsys.readouterr()
+    assert "broken.png: empty file" in err.err
+    assert "3 upscaled" in err.out and "1 failed" in err.out
+
+
+def test_never_overwrites_an_input(tmp_path, model_dir):
+    source = tmp_path / "photo_x4.png"
+    Image.new("RGB", (4, 4)).save(source)
+    (tmp_path / "photo.png").write_bytes(source.read_bytes())
+    before = source.read_bytes()
+    assert (
+        main(
+            [
+                "upscale",
+                str(tmp_path / "photo.png"),
+                str(source),
+                "-o",
+                str(tmp_path),
+                "--model",
+                str(model_dir),
+            ]
+        )
+        == 1
+    )
+    assert source.read_bytes() == before
+
+
+def test_big_images_are_tiled(tmp_path, model_dir):
+    path = tmp_path / "big.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (70, 90, 3), np.uint8)).save(path)
+    assert (
+        main(["upscale", str(path), "-o", str(tmp_path / "o"), "--model", str(model_dir), "--tile", "32"])
+        == 0
+    )
+    assert Image.open(tmp_path / "o" / "big_x4.png").size == (360, 280)
+
+
+def test_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code = main(["upscale", str(tmp_path), "-o", str(tmp_path / "o"), "--model", str(tmp_path / "missing")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("hf-srgan: error:") and err.count("\n") == 1
+
+
+def test_evaluate_prints_model_and_bicubic_rows(data_dir, model_dir, capsys):
+    set5 = str(data_dir / "benchmark" / "Set5")
+    assert main(["evaluate", "--model", str(model_dir), "--data", set5, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["bicubic"]["Set5"]["psnr"] == pytest.approx(28.42, abs=0.1)
+    assert results[str(model_dir)]["Set5"]["images"] == 5
+    assert main(["evaluate", "--model", str(model_dir), "--data", set5]) == 0
+    assert "| bicubic |" in capsys.readouterr().out
+
+
+def test_evaluate_rejects_a_non_benchmark_folder(tmp_path, model_dir, capsys):
+    assert main(["evaluate", "--model", str(model_dir), "--data", str(tmp_path)]) == 2
+    assert "not a benchmark folder" in capsys.readouterr().err

@@ -1,0 +1,74 @@
+import datasets
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hf_srgan.data import (
+    Degradation,
+    SRPatchDataset,
+    detect_image_column,
+    load_image_source,
+    load_image_sources,
+)
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    rng = np.random.default_rng(0)
+    for i, size in enumerate([(64, 80), (40, 40), (100, 64)]):
+        Image.fromarray(rng.integers(0, 256, (*size, 3), np.uint8)).save(tmp_path / f"img{i}.png")
+    return tmp_path
+
+
+def test_detects_the_image_column():
+    features = datasets.Features({"label": datasets.Value("int32"), "hr": datasets.Image()})
+    assert detect_image_column(features) == "hr"
+    assert detect_image_column(features, "hr") == "hr"
+    with pytest.raises(ValueError, match="not in dataset columns"):
+        detect_image_column(features, "pixels")
+    with pytest.raises(ValueError, match="no image column"):
+        detect_image_column(datasets.Features({"label": datasets.Value("int32")}))
+
+
+def test_folders_load_through_imagefolder_and_mix(image_folder, data_dir):
+    one = load_image_source(str(image_folder))
+    assert one.column_names == ["image"] and len(one) == 3
+    mixed = load_image_sources([str(image_folder), str(data_dir / "train" / "DIV2K")])
+    assert len(mixed) == 5
+
+
+def test_patches_pair_hr_with_antialiased_bicubic_lr(image_folder):
+    dataset = SRPatchDataset(
+        load_image_source(str(image_folder)), patch_size=48, samples_per_epoch=10, augment=False
+    )
+    assert dataset.skipped == 1 and len(dataset.indices) == 2  # the 40x40 image is smaller than the patch
+    lr, hr = dataset[0]
+    assert lr.shape == (3, 12, 12) and hr.shape == (3, 48, 48)
+    assert lr.dtype == torch.float32 and lr.min() >= 0 and hr.max() <= 1
+    hr_image = Image.fromarray((hr.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+    expected = np.asarray(hr_image.resize((12, 12), Image.Resampling.BICUBIC), np.float32) / 255
+    np.testing.assert_allclose(lr.permute(1, 2, 0).numpy(), expected, atol=1e-6)
+    assert len(dataset) == 10
+
+
+def test_blur_changes_the_degradation():
+    patch = Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), np.uint8))
+    sharp = np.asarray(Degradation(4)(patch), np.float32)
+    blurred = np.asarray(Degradation(4, blur_sigma=2.0)(patch), np.float32)
+    assert blurred.std() < sharp.std()
+
+
+def test_rejects_impossible_settings(image_folder):
+    images = load_image_source(str(image_folder))
+    with pytest.raises(ValueError, match="multiple of the scale"):
+        SRPatchDataset(images, patch_size=50)
+    with pytest.raises(ValueError, match="no training image"):
+        SRPatchDataset(images, patch_size=512)
+
+
+def test_uncached_and_cached_give_the_same_images(image_folder):
+    images = load_image_source(str(image_folder))
+    cached = SRPatchDataset(images, patch_size=32, cache=True)
+    uncached = SRPatchDataset(images, patch_size=32, cache=False)
+    np.testing.assert_array_equal(cached._image(1), uncached._image(1))

@@ -1,0 +1,120 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hf_srgan.evaluation import load_benchmark
+from hf_srgan.inference import blend_weights, select_device, select_dtype, tile_starts, upscale
+from hf_srgan.models import WDRN_SMALL, SRGenerator
+
+
+def test_tile_grid_covers_the_image():
+    assert tile_starts(100, 200, 16) == [0]
+    starts = tile_starts(100, 40, 16)
+    assert starts[0] == 0 and starts[-1] == 60
+    assert all(b - a <= 40 - 16 for a, b in zip(starts, starts[1:], strict=False))
+
+
+def test_blend_weights_ramp_only_towards_neighbours():
+    w = blend_weights(0, 10, 30, 4)
+    assert w[0] == 1 and w[-1] < 0.2
+    w = blend_weights(20, 10, 30, 4)
+    assert w[0] < 0.2 and w[-1] == 1
+
+
+def test_tiled_output_matches_untiled_away_from_borders(data_dir):
+    torch.manual_seed(0)
+    model = SRGenerator(**WDRN_SMALL).eval()
+    lr = load_benchmark(data_dir / "benchmark" / "Set5")[0].lr  # baby, 128x128
+    whole = np.asarray(upscale(model, lr, tile=None), np.int16)
+    tiled = np.asarray(upscale(model, lr, tile=48, overlap=16), np.int16)
+    assert whole.shape == tiled.shape == (512, 512, 3)
+    assert np.abs(whole - tiled)[16:-16, 16:-16].max() <= 1
+
+
+def test_output_is_four_times_larger_and_keeps_the_mode(tiny_model):
+    rgba = Image.new("RGBA", (10, 6), (255, 0, 0, 128))
+    out = upscale(tiny_model, rgba)
+    assert out.mode == "RGBA" and out.size == (40, 24)
+    assert np.asarray(out.getchannel("A")).min() == 128
+    assert upscale(tiny_model, Image.new("L", (5, 5), 90)).mode == "L"
+    assert upscale(tiny_model, Image.new("LA", (5, 5))).mode == "LA"
+    assert upscale(tiny_model, Image.new("CMYK", (5, 5))).mode == "RGB"
+
+
+def test_sixteen_bit_input_keeps_sixteen_bit_output(tiny_model):
+    gray = (np.linspace(0, 65535, 64).reshape(8, 8)).astype(np.uint16)
+    out = upscale(tiny_model, Image.fromarray(gray))
+    assert out.mode == "I;16" and out.size == (32, 32)
+    assert np.asarray(out).max() > 255  # real 16-bit values, not 8-bit ones
+
+
+def test_numpy_input(tiny_model):
+    out = upscale(tiny_model, np.random.default_rng(0).random((7, 9, 3)).astype(np.float32))
+    assert out.size == (36, 28)
+
+
+def test_progress_callback_counts_tiles(tiny_model, rgb_image):
+    calls = []
+    upscale(
+        tiny_model, rgb_image, tile=12, overlap=4, progress=lambda done, total: calls.append((done, total))
+    )
+    assert (
+        calls[-1] == (len(calls), len(calls)) and len(calls) == 3 * 4
+    )  # 24x32 px: rows 0,8,12; cols 0,8,16,20
+
+
+def test_bfloat16_is_close_to_float32(tiny_model, rgb_image):
+    a = np.asarray(upscale(tiny_model, rgb_image), np.int16)
+    b = np.asarray(upscale(tiny_model, rgb_image, dtype="bfloat16"), np.int16)
+    assert np.abs(a - b).mean() < 2
+
+
+class OverflowsInReducedPrecision(SRGenerator):
+    """A generator that produces inf whenever autocast is on: what fp16 overflow looks like."""
+
+    def forward(self, x):
+        out = super().forward(x)
+        return out * float("inf") if torch.is_autocast_enabled(x.device.type) else out
+
+
+def test_reduced_precision_falls_back_to_float32(rgb_image):
+    model = OverflowsInReducedPrecision(channels=8, num_blocks=1, num_layers=1, growth=4).eval()
+    with pytest.warns(UserWarning, match="recomputing it in float32"):
+        out = upscale(model, rgb_image, dtype="bfloat16")
+    assert np.array_equal(np.asarray(out), np.asarray(upscale(model, rgb_image)))
+
+
+def test_device_and_dtype_selection():
+    assert select_device("cpu").type == "cpu"
+    assert select_dtype("float32", torch.device("cpu")) == torch.float32
+    assert select_dtype("auto", torch.device("cuda")) == torch.float16
+    assert select_dtype("auto", torch.device("cpu")) in (torch.bfloat16, torch.float32)
+    with pytest.raises(ValueError):
+        select_dtype("int8", torch.device("cpu"))
+
+
+@pytest.mark.slow
+def test_8k_output_has_bounded_memory():
+    """2048x2048 in, 8192x8192 out: peak RSS must stay near the output size, not the activations'."""
+    code = textwrap.dedent(
+        """
+        import resource, numpy as np, torch
+        from hf_srgan import SRGenerator, upscale
+        from hf_srgan.models import PRESETS
+        model = SRGenerator(**PRESETS["tiny"]).eval()
+        image = np.random.default_rng(0).integers(0, 256, (2048, 2048, 3), dtype=np.uint8)
+        out = upscale(model, image, dtype="bfloat16")
+        assert out.size == (8192, 8192)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=900, check=True
+    )
+    peak_gb = int(result.stdout.split()[-1]) / 1024**2
+    assert peak_gb < 2.0, f"peak RSS {peak_gb:.2f} GB"

@@ -1,0 +1,80 @@
+import pytest
+import torch
+from torch import nn
+
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, gradient_penalty, pixel_loss
+from hf_srgan.models.vgg import VGG19Features
+
+
+class LinearCritic(nn.Module):
+    """D(x) = <w, x>: its input gradient is w everywhere, so the penalty is (||w|| - 1)^2."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(weight)
+
+    def forward(self, x):
+        return (x * self.weight).flatten(1).sum(1)
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    w = torch.full((1, 3, 2, 2), 0.5)  # ||w|| = sqrt(12 * 0.25) = sqrt(3)
+    gp = gradient_penalty(LinearCritic(w), torch.rand(4, 3, 2, 2), torch.rand(4, 3, 2, 2))
+    assert gp.item() == pytest.approx((3**0.5 - 1) ** 2, rel=1e-5)
+
+
+def test_gradient_penalty_is_zero_for_unit_norm_critic_and_has_gradients():
+    w = torch.zeros(1, 3, 2, 2)
+    w[0, 0, 0, 0] = 1.0
+    critic = LinearCritic(w)
+    gp = gradient_penalty(critic, torch.rand(2, 3, 2, 2), torch.rand(2, 3, 2, 2))
+    assert gp.item() == pytest.approx(0.0, abs=1e-10)
+    critic.weight.data.mul_(2)
+    gp = gradient_penalty(critic, torch.rand(2, 3, 2, 2), torch.rand(2, 3, 2, 2))
+    gp.backward()  # the penalty trains the critic (double backward)
+    assert critic.weight.grad.abs().sum() > 0
+
+
+def test_wgan_losses_on_hand_computed_scores():
+    real, fake = torch.ones(2, 1, 1, 1), torch.zeros(2, 1, 1, 1)
+    critic = LinearCritic(torch.full((1, 1, 1, 1), 3.0))  # scores: real 3, fake 0; ||grad|| = 3
+    loss = AdversarialLoss("wgan-gp", gp_weight=10.0)
+    assert loss.critic_loss(critic, real, fake).item() == pytest.approx(0 - 3 + 10 * (3 - 1) ** 2)
+    assert loss.generator_loss(torch.tensor([2.0, 4.0])).item() == pytest.approx(-3.0)
+
+
+def test_bce_losses_match_sigmoid_cross_entropy():
+    loss = AdversarialLoss("bce")
+    critic = LinearCritic(torch.ones(1, 1, 1, 1))
+    real, fake = torch.full((1, 1, 1, 1), 2.0), torch.full((1, 1, 1, 1), -1.0)
+    expected = -torch.log(torch.sigmoid(torch.tensor(2.0))) - torch.log(1 - torch.sigmoid(torch.tensor(-1.0)))
+    assert loss.critic_loss(critic, real, fake).item() == pytest.approx(expected.item(), rel=1e-6)
+    assert loss.generator_loss(torch.tensor([0.0])).item() == pytest.approx(
+        torch.log(torch.tensor(2.0)).item()
+    )
+
+
+def test_unknown_losses_are_rejected():
+    with pytest.raises(ValueError):
+        AdversarialLoss("hinge")
+    with pytest.raises(ValueError):
+        pixel_loss("huber")
+
+
+def test_pixel_losses():
+    a, b = torch.zeros(1, 3, 2, 2), torch.full((1, 3, 2, 2), 0.5)
+    assert pixel_loss("l1")(a, b).item() == pytest.approx(0.5)
+    assert pixel_loss("mse")(a, b).item() == pytest.approx(0.25)
+
+
+def test_perceptual_loss_compares_vgg_features():
+    torch.manual_seed(0)
+    vgg = VGG19Features(("relu1_2", "relu2_2"), weights=None)
+    loss = PerceptualLoss(vgg, {"relu1_2": 1.0, "relu2_2": 0.5})
+    x = torch.rand(1, 3, 16, 16, requires_grad=True)
+    assert loss(x, x.detach()).item() == pytest.approx(0.0)
+    value = loss(x, torch.rand(1, 3, 16, 16))
+    value.backward()
+    assert value.item() > 0 and x.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="does not return"):
+        PerceptualLoss(vgg, {"relu5_4": 1.0})

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from hf_srgan.evaluation import bicubic_upscale, evaluate, format_table, load_benchmark
+from hf_srgan.metrics import psnr, rgb_to_y, ssim
+
+
+def test_y_channel_is_matlab_rgb2ycbcr():
+    assert rgb_to_y(np.array([[[0, 0, 0]]], np.uint8))[0, 0] == pytest.approx(16.0)
+    assert rgb_to_y(np.array([[[255, 255, 255]]], np.uint8))[0, 0] == pytest.approx(235.0)
+
+
+def test_psnr_of_a_known_error():
+    hr = np.full((20, 20, 3), 100, np.uint8)
+    sr = hr.copy()
+    sr[4:-4, 4:-4] = 110  # every unshaved Y value off by 10 * 219 / 255
+    expected = 10 * np.log10(255**2 / (10 * 219 / 255) ** 2)
+    assert psnr(sr, hr, shave=4) == pytest.approx(expected)
+    assert psnr(hr, hr) == float("inf")
+
+
+def test_rejects_float_and_mismatched_images():
+    with pytest.raises(ValueError, match="uint8"):
+        psnr(np.zeros((8, 8, 3), np.float32), np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="differ"):
+        ssim(np.zeros((16, 16, 3), np.uint8), np.zeros((20, 16, 3), np.uint8))
+
+
+def test_cross_check_with_scikit_image_on_real_images(data_dir):
+    for pair in load_benchmark(data_dir / "benchmark" / "Set14")[:6]:
+        sr = bicubic_upscale(pair.lr, 4)
+        sr_y = rgb_to_y(np.asarray(sr))[4:-4, 4:-4]
+        hr_y = rgb_to_y(np.asarray(pair.hr))[4:-4, 4:-4]
+        reference = structural_similarity(
+            sr_y, hr_y, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255
+        )
+        assert ssim(sr, pair.hr) == pytest.approx(reference, abs=1e-9)
+        assert psnr(sr, pair.hr) == pytest.approx(
+            peak_signal_noise_ratio(hr_y, sr_y, data_range=255), abs=1e-9
+        )
+
+
+@pytest.mark.parametrize(("name", "published"), [("Set5", 28.42), ("Set14", 26.00)])
+def test_bicubic_reproduces_published_figures(data_dir, name, published):
+    results = evaluate({"bicubic": lambda lr: bicubic_upscale(lr, 4)}, [data_dir / "benchmark" / name])
+    assert results["bicubic"][name]["psnr"] == pytest.approx(published, abs=0.1)
+    assert "| bicubic |" in format_table(results)
+
+
+def test_hr_is_cropped_to_scale_times_lr(data_dir):
+    pairs = {p.name: p for p in load_benchmark(data_dir / "benchmark" / "Set14")}
+    comic = pairs["comic"]  # 250x361 HR, 62x90 LR
+    assert comic.hr.size == (248, 360)
+
+
+def test_not_a_benchmark_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a benchmark folder"):
+        load_benchmark(tmp_path)
+    (tmp_path / "HR").mkdir()
+    (tmp_path / "LR_bicubic" / "X4").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(tmp_path / "LR_bicubic" / "X4" / "a.png")
+    with pytest.raises(FileNotFoundError, match="no PNG"):
+        load_benchmark(tmp_path)

@@ -1,0 +1,216 @@
+"""End-to-end runs of train_accelerate.py as users run it: real data, real processes, real signals."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from safetensors.torch import save_file
+
+from hf_srgan.models import SRGenerator
+from hf_srgan.models.vgg import LAYER_NAMES, build_vgg19_features
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+SCRIPT = str(REPO_ROOT / "train_accelerate.py")
+
+
+def common_args(data_dir, output_dir, **overrides):
+    args = {
+        "train_data": str(data_dir / "train" / "T91"),
+        "output_dir": str(output_dir),
+        "model_preset": "tiny",
+        "batch_size": "4",
+        "patch_size": "48",
+        "warmup_steps": "5",
+        "num_workers": "0",
+        "checkpoint_every": "5",
+        **overrides,
+    }
+    return [f"--{k}={v}" for k, v in args.items()]
+
+
+def run(args, *, launcher=(sys.executable,), check=True, timeout=600):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [*launcher, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO_ROOT
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(result.stdout[-3000:] + result.stderr[-3000:])
+    return result
+
+
+def trainer_state(output_dir):
+    checkpoints = sorted((output_dir / "checkpoints").glob("step_*"), key=lambda p: int(p.name.split("_")[1]))
+    return json.loads((checkpoints[-1] / "trainer_state.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def pretrained(data_dir, tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("pretrain")
+    run(
+        common_args(
+            data_dir,
+            output_dir,
+            max_steps=150,
+            batch_size=8,
+            learning_rate=1e-3,
+            eval_every=150,
+            sample_every=150,
+            val_data=data_dir / "benchmark" / "Set5",
+        )
+    )
+    return output_dir
+
+
+def test_pretrain_improves_set5_and_exports_a_strict_folder(pretrained):
+    history = json.loads((pretrained / "final" / "training_history.json").read_text())
+    assert history[0]["step"] == 0 and history[-1]["step"] == 150
+    assert history[-1]["Set5"]["psnr"] > history[0]["Set5"]["psnr"] + 3
+    model = SRGenerator.from_pretrained(pretrained / "final")
+    assert model.scale == 4
+    assert "Validation during training" in (pretrained / "final" / "README.md").read_text()
+    config = json.loads((pretrained / "train_config.json").read_text())
+    assert config["max_steps"] == 150
+    assert list((pretrained / "samples").glob("step_*.png"))
+
+
+@pytest.fixture(scope="module")
+def vgg_weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vgg") / "vgg19.safetensors"
+    features = build_vgg19_features(len(LAYER_NAMES))
+    save_file({f"features.{k}": v for k, v in features.state_dict().items()}, path)
+    return path
+
+
+@pytest.mark.parametrize("discriminator", ["srgan", "vgg"])
+def test_gan_phase_runs_from_a_pretrained_generator(
+    data_dir, pretrained, vgg_weights, tmp_path, discriminator
+):
+    run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            max_steps=4,
+            batch_size=2,
+            vgg_weights=vgg_weights,
+            vgg_layer="relu2_2",
+            discriminator=discriminator,
+            n_critic=2,
+        )
+    )
+    state = trainer_state(tmp_path)
+    assert state["step"] == 4 and math.isfinite(state["last_loss"])
+    SRGenerator.from_pretrained(tmp_path / "final")
+
+
+def test_gan_phase_refuses_to_start_without_vgg_weights(data_dir, pretrained, tmp_path):
+    result = run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            vgg_weights=tmp_path / "missing.safetensors",
+            max_steps=2,
+        ),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "could not load VGG19 weights" in result.stderr and "Traceback" not in result.stderr
+
+
+def wait_for_checkpoint(process, output_dir, min_step, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [
+            p for p in (output_dir / "checkpoints").glob("step_*") if int(p.name.split("_")[1]) >= min_step
+        ]
+        if done and (done[0] / "trainer_state.json").exists():
+            return
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.5)
+    raise AssertionError("no checkpoint in time")
+
+
+def start(args):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, *args],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_resumes_after_sigkill(data_dir, tmp_path):
+    process = start(common_args(data_dir, tmp_path, max_steps=100_000))
+    wait_for_checkpoint(process, tmp_path, 10)
+    process.kill()
+    process.wait()
+    killed_at = trainer_state(tmp_path)["step"]
+    assert not list(
+        (tmp_path / "checkpoints").glob("tmp_*/trainer_state.json")
+    )  # nothing half-written counts
+    result = run(common_args(data_dir, tmp_path, max_steps=killed_at + 7, resume_from_checkpoint="latest"))
+    assert f"at step {killed_at}" in result.stdout
+    state = trainer_state(tmp_path)
+    assert state["step"] == killed_at + 7 and math.isfinite(state["last_loss"])
+
+
+def test_sigterm_saves_a_checkpoint_before_exiting(data_dir, tmp_path):
+    process = start(common_args(data_dir, tmp_path, max_steps=100_000, checkpoint_every=5))
+    wait_for_checkpoint(process, tmp_path, 5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    stopped_at = int(out.split("stopped by signal at step ")[1].split(";")[0])
+    assert trainer_state(tmp_path)["step"] == stopped_at >= 5
+
+
+def test_too_many_non_finite_losses_stop_with_a_clear_error(data_dir, tmp_path):
+    result = run(
+        common_args(
+            data_dir,
+            tmp_path,
+            max_steps=50,
+            learning_rate=1e30,
+            warmup_steps=0,
+            max_nan_steps=3,
+            max_grad_norm=1e30,
+        ),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "non-finite losses in a row" in result.stderr
+
+
+def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
+    launcher = (
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        str(REPO_ROOT / "configs" / "cpu_2proc.yaml"),
+    )
+    run(
+        common_args(data_dir, tmp_path, max_steps=6, val_data=data_dir / "benchmark" / "Set5", eval_every=6),
+        launcher=launcher,
+    )
+    checkpoint = tmp_path / "checkpoints" / "step_6"
+    assert (checkpoint / "random_states_1.pkl").exists()  # a second process really took part
+    history = json.loads((tmp_path / "final" / "training_history.json").read_text())
+    assert history[-1]["Set5"]["images"] == 5  # gathered from both processes
+    result = run(
+        common_args(data_dir, tmp_path, max_steps=10, resume_from_checkpoint="latest"), launcher=launcher
+    )
+    assert "at step 6" in result.stdout
+    assert trainer_state(tmp_path)["step"] == 10
