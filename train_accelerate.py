@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -335,9 +336,17 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     last_loss, nan_streak, nan_total = float("nan"), 0, 0
+    run_first_step, run_start = step, time.perf_counter()
 
     def trainer_state() -> dict:
-        return {"step": step, "history": history, "last_loss": last_loss, "nan_steps": nan_total}
+        rate = (step - run_first_step) / (time.perf_counter() - run_start)
+        return {
+            "step": step,
+            "history": history,
+            "last_loss": last_loss,
+            "nan_steps": nan_total,
+            "steps_per_s": rate,
+        }
 
     def evaluate_now() -> None:
         results = validate(accelerator, ema.module, benchmarks, args.scale)
