@@ -316,13 +316,14 @@ def main(argv: list[str] | None = None) -> None:
         critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
 
     # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
-    step, history = 0, []
+    step, history, seconds_before = 0, [], 0.0
     checkpoint = find_checkpoint(args)
     if checkpoint is not None:
         accelerator.load_state(str(checkpoint))
         ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS))  # copied onto the EMA's device
         state = json.loads((checkpoint / "trainer_state.json").read_text())
-        step, history = state["step"], state["history"]
+        # None when the checkpoint's trainer did not record time: then the total is unknown.
+        step, history, seconds_before = state["step"], state["history"], state.get("train_seconds")
         accelerator.print(f"resumed from {checkpoint} at step {step}")
     steps_per_epoch = len(loader)
 
@@ -339,13 +340,17 @@ def main(argv: list[str] | None = None) -> None:
     run_first_step, run_start = step, time.perf_counter()
 
     def trainer_state() -> dict:
-        rate = (step - run_first_step) / (time.perf_counter() - run_start)
+        seconds = time.perf_counter() - run_start
         return {
             "step": step,
             "history": history,
             "last_loss": last_loss,
             "nan_steps": nan_total,
-            "steps_per_s": rate,
+            "steps_per_s": (step - run_first_step) / seconds,  # this launch only, start-up excluded
+            "train_seconds": None if seconds_before is None else seconds_before + seconds,  # all launches
+            "samples_seen": step * args.batch_size * accelerator.num_processes,
+            "hardware": f"{accelerator.num_processes} x {accelerator.device.type} process(es), "
+            f"{torch.get_num_threads()} threads each, {os.cpu_count()} cores",
         }
 
     def evaluate_now() -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from hf_srgan.evaluation import bicubic_upscale, evaluate, format_table
+from hf_srgan.evaluation import evaluate_generators, format_table
 from hf_srgan.imageio import ImageLoadError, open_image
 from hf_srgan.inference import DTYPES, upscale
-from hf_srgan.models import SRGenerator
+from hf_srgan.models import ModelLoadError, SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
@@ -23,8 +23,13 @@ class CLIError(Exception):
     """A user-facing failure: printed as one line, exit code 2."""
 
 
-def add_inference_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="bundled name, local folder or Hub id")
+def add_inference_options(parser: argparse.ArgumentParser, several_models: bool = False) -> None:
+    if several_models:
+        parser.add_argument(
+            "--model", nargs="+", default=[DEFAULT_MODEL], help="bundled names, folders or Hub ids"
+        )
+    else:
+        parser.add_argument("--model", default=DEFAULT_MODEL, help="bundled name, local folder or Hub id")
     parser.add_argument("--tile", type=int, default=192, help="tile size in input pixels (0 = whole image)")
     parser.add_argument(
         "--overlap", type=int, default=16, help="context/blend overlap between tiles, input px"
@@ -51,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("evaluate", help="PSNR/SSIM (Y channel, shave=scale) on benchmark folders")
     ev.add_argument("--data", nargs="+", required=True, help="folders with HR/ and LR_bicubic/X<scale>/")
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    add_inference_options(ev)
+    add_inference_options(ev, several_models=True)
     ev.set_defaults(run=run_evaluate)
     return parser
 
@@ -107,18 +112,17 @@ def run_upscale(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
-
-    def model_upscaler(lr):
-        return upscale(
-            model, lr, tile=args.tile or None, overlap=args.overlap, dtype=args.dtype, device=args.device
-        )
-
-    upscalers = {"bicubic": lambda lr: bicubic_upscale(lr, model.scale), args.model: model_upscaler}
     try:
-        results = evaluate(upscalers, args.data, scale=model.scale)
-    except (FileNotFoundError, ImageLoadError) as err:
-        raise CLIError(str(err)) from err
+        results = evaluate_generators(
+            args.model,
+            args.data,
+            tile=args.tile or None,
+            overlap=args.overlap,
+            dtype=args.dtype,
+            device=args.device,
+        )
+    except (FileNotFoundError, ImageLoadError, ModelLoadError, ValueError) as err:
+        raise CLIError(str(err).splitlines()[0]) from err
     print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0
 

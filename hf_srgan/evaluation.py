@@ -62,6 +62,28 @@ def evaluate(
     return results
 
 
+def evaluate_generators(
+    models: list[str], folders: list[str | Path], **upscale_kwargs
+) -> dict[str, dict[str, dict]]:
+    """Bicubic plus each generator (bundled name, folder or Hub id) on benchmark folders.
+
+    This is what `hf-srgan evaluate` prints and what the model card is generated from, so the
+    published figures and the command users rerun cannot disagree.
+    """
+    from hf_srgan.inference import upscale
+    from hf_srgan.models import SRGenerator
+
+    generators = {name: SRGenerator.from_pretrained(name) for name in models}
+    scales = {g.scale for g in generators.values()}
+    if len(scales) != 1:
+        raise ValueError(f"all models must have the same scale, got {sorted(scales)}")
+    scale = scales.pop()
+    upscalers = {"bicubic": lambda lr: bicubic_upscale(lr, scale)}
+    for name, generator in generators.items():
+        upscalers[name] = lambda lr, g=generator: upscale(g, lr, **upscale_kwargs)
+    return evaluate(upscalers, folders, scale=scale)
+
+
 def format_table(results: dict[str, dict[str, dict]]) -> str:
     """A Markdown table: one row per upscaler, PSNR (dB) / SSIM per set."""
     sets = list(next(iter(results.values())))

@@ -1,0 +1,264 @@
+"""Measure the bundled models and write every published figure from that one measurement.
+
+    python scripts/make_model_card.py            # evaluate, then render
+    python scripts/make_model_card.py --render   # re-render from docs/eval_results.json
+
+Evaluation is `hf_srgan.evaluation.evaluate_generators`, the same call as `hf-srgan evaluate`
+(Y channel, shave 4, SR rounded to uint8, each set's own LR images, fp32, default tiling).
+It writes docs/eval_results.json, docs/comparison.png, model_card.md (the Hub card of wdrn-x4),
+the README.md card of each bundled folder, and the table between the eval markers in README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from PIL import Image, ImageDraw
+
+from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_table
+from hf_srgan.models import SRGenerator, count_parameters
+from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
+SETS = ["Set5", "Set14", "BSD100"]
+RESULTS = ROOT / "docs" / "eval_results.json"
+COMPARISON = ROOT / "docs" / "comparison.png"
+README_MARKERS = ("<!-- eval-table:start -->", "<!-- eval-table:end -->")
+
+PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD100 |
+|---|---|---|---|
+| bicubic | 28.42 / 0.8104 | 26.00 / 0.7027 | 25.96 / 0.6675 |
+| SRResNet (Ledig et al. 2017, 1.5 M params, 10^6 steps) | 32.05 / 0.9019 | 28.49 / 0.8184 | 27.58 / 0.7620 |
+| SRGAN (Ledig et al. 2017) | 29.40 / 0.8472 | 26.02 / 0.7397 | 25.16 / 0.6688 |
+| EDSR-baseline (Lim et al. 2017, 1.5 M params) | ~32.1 | | |
+| ESRGAN RRDB, PSNR-oriented (16.7 M params) | 32.73 / 0.9011 | 28.99 / 0.7917 | 27.85 / 0.7455 |"""
+
+DESCRIPTIONS = {
+    "wdrn-x4": "WDRN, PSNR-oriented (L1 pretraining). The default model of hf_srgan.",
+    "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
+    "wdrn-x4-gan": "wdrn-x4 fine-tuned with a WGAN-GP critic (pixel content loss + adversarial term).",
+}
+
+CITATION = """```bibtex
+@inproceedings{ledig2017srgan,
+  title={Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network},
+  author={Ledig, Christian and Theis, Lucas and Husz{\\'a}r, Ferenc and others},
+  booktitle={CVPR}, year={2017}
+}
+@inproceedings{huang2017densenet,
+  title={Densely Connected Convolutional Networks},
+  author={Huang, Gao and Liu, Zhuang and van der Maaten, Laurens and Weinberger, Kilian Q.},
+  booktitle={CVPR}, year={2017}
+}
+@inproceedings{gulrajani2017wgangp,
+  title={Improved Training of {W}asserstein {GAN}s},
+  author={Gulrajani, Ishaan and Ahmed, Faruk and Arjovsky, Martin and Dumoulin, Vincent and Courville, Aaron},
+  booktitle={NeurIPS}, year={2017}
+}
+```"""
+
+
+def measure() -> dict:
+    models = bundled_models()
+    folders = [DATA / "benchmark" / name for name in SETS]
+    return evaluate_generators(models, folders, tile=192, overlap=16, dtype="float32")
+
+
+def training_info(name: str) -> dict:
+    path = BUNDLED_DIR / name / "training.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def eval_results(results: dict, model: str) -> list[EvalResult]:
+    rows = []
+    for set_name, scores in results[model].items():
+        for metric, value, digits in (("psnr", scores["psnr"], 2), ("ssim", scores["ssim"], 4)):
+            rows.append(
+                EvalResult(
+                    task_type="image-to-image",
+                    task_name="4x super-resolution",
+                    dataset_type=set_name,
+                    dataset_name=set_name,
+                    metric_type=metric,
+                    metric_name=f"{metric.upper()} (Y channel, shave 4)",
+                    metric_value=round(value, digits),
+                )
+            )
+    return rows
+
+
+def training_section(name: str) -> str:
+    info = training_info(name)
+    if not info:
+        return "No training record bundled."
+    hours = info["train_seconds"] / 3600
+    return (
+        f"- Command: `{info['command']}`\n"
+        f"- Steps: {info['steps']:,} generator steps, batch {info['batch_size']}, "
+        f"{info['samples_seen']:,} training patches seen ({info['patch_size']} px HR)\n"
+        f"- Hardware: {info['hardware']}\n"
+        f"- Wall time: {hours:.2f} h ({info['time_source']})\n"
+        f"- Data: {info['train_data']}"
+    )
+
+
+def comparison_figure() -> None:
+    """Crops of a CC0 photo (scikit-image's chelsea): bicubic | each bundled model | HR."""
+    from skimage import data
+
+    hr = Image.fromarray(data.chelsea())
+    hr = hr.crop((0, 0, hr.width // 4 * 4, hr.height // 4 * 4))
+    lr = hr.resize((hr.width // 4, hr.height // 4), Image.Resampling.BICUBIC)
+    from hf_srgan.inference import upscale
+
+    panels = [("bicubic", bicubic_upscale(lr, 4))]
+    panels += [
+        (name, upscale(SRGenerator.from_pretrained(name), lr))
+        for name in ("wdrn-x4", "wdrn-x4-gan")
+        if name in bundled_models()
+    ]
+    panels.append(("HR", hr))
+    box = (150, 60, 310, 220)  # the eyes and fur
+    width = box[2] - box[0]
+    figure = Image.new("RGB", (width * 2 * len(panels), (box[3] - box[1]) * 2 + 24), "white")
+    draw = ImageDraw.Draw(figure)
+    for i, (label, image) in enumerate(panels):
+        crop = image.crop(box).resize((width * 2, (box[3] - box[1]) * 2), Image.Resampling.NEAREST)
+        figure.paste(crop, (i * width * 2, 24))
+        draw.text((i * width * 2 + 6, 6), label, fill="black")
+    COMPARISON.parent.mkdir(exist_ok=True)
+    figure.save(COMPARISON)
+
+
+def render_card(results: dict, model: str) -> ModelCard:
+    generator = SRGenerator.from_pretrained(model)
+    card_data = ModelCardData(
+        library_name="hf-srgan",
+        license="mit",
+        pipeline_tag="image-to-image",
+        tags=["super-resolution", "image-to-image", "srgan", "wdrn", "pytorch_model_hub_mixin"],
+        datasets=["T91", "BSD200", "DIV2K", "Flickr2K"],
+        model_name=model,
+        eval_results=eval_results(results, model),
+    )
+    table = format_table(results)
+    others = "\n".join(f"- `{name}`: {DESCRIPTIONS.get(name, '')}" for name in results if name != "bicubic")
+    training = "\n\n".join(f"**{name}**\n\n{training_section(name)}" for name in results if name != "bicubic")
+    content = f"""---
+{card_data.to_yaml()}
+---
+
+# {model}
+
+{DESCRIPTIONS.get(model, "")} {count_parameters(generator) / 1e6:.2f} M parameters, 4x upscaling,
+RGB in [0, 1] to RGB in [0, 1]. Bundled with the `hf-srgan` package and loadable offline by name.
+
+## Architecture
+
+A **Weighted Dense Residual Network** (WDRN) generator: a 3x3 head, 8 dense residual blocks
+(each of 4 densely connected 3x3 conv + PReLU layers, fused by a 1x1 conv and added back to the
+block input), where the input of every block is a *weighted concatenation* of all earlier block
+outputs (one learned scalar per source, then a 1x1 conv) instead of SRGAN's plain sums; then two
+PixelShuffle x2 stages and a 3x3 tail. No batch norm. See `hf_srgan/models/generator.py`.
+
+## Models in this family
+
+{others}
+
+## Evaluation
+
+Y-channel PSNR (dB) / SSIM, SR rounded to uint8, 4 px shaved, using each benchmark's own
+MATLAB-bicubic LR images; bicubic measured the same way. Produced by
+`python scripts/make_model_card.py`, which calls the same code as
+`hf-srgan evaluate --model {" ".join(m for m in results if m != "bicubic")} --data Set5 Set14 BSD100`.
+
+{table}
+
+{PUBLISHED}
+
+The published rows were trained for about a million steps on GPUs; the rows above were trained on
+a 2-core CPU for a few thousand steps (see below), which is why they sit below them.
+
+## Visual comparison
+
+Crops of a CC0 photo (scikit-image `chelsea`, downscaled 4x with PIL bicubic), shown 2x:
+bicubic | {" | ".join(m for m in ("wdrn-x4", "wdrn-x4-gan") if m in results)} | HR.
+
+![comparison](docs/comparison.png)
+
+## Training
+
+Made with `train_accelerate.py` only. Data: the local T91 + BSD200 + DIV2K + Flickr2K HR
+images (`../shared/data/train`), random 96 px HR patches, LR by antialiased bicubic, flips and
+rotations; Set5 for validation. Terms: T91 and Flickr2K research use, BSD (BSDS300)
+non-commercial research and education, DIV2K academic research only. The weights inherit these
+restrictions.
+
+{training}
+
+## Usage
+
+```python
+from PIL import Image
+from hf_srgan import SRGenerator, upscale
+
+model = SRGenerator.from_pretrained("{model}")   # bundled; or "org/{model}" on the Hub, or a folder
+upscale(model, Image.open("photo.jpg"), dtype="auto").save("photo_x4.png")
+```
+
+`hf-srgan upscale photo.jpg -o out/ --model {model}` does the same from the shell.
+
+## Limitations
+
+- Trained for bicubic degradation only: JPEG artefacts, noise and blur in real photos are
+  upscaled, not removed.
+- Short CPU training: below published PSNR figures; retrain longer with the same command on a GPU.
+- `wdrn-x4-gan` uses a pixel content loss (ImageNet VGG19 weights cannot be downloaded where it
+  was trained); with VGG weights, `--content_loss vgg` is the documented default.
+- The GAN model invents texture; do not use it where fidelity matters (medical, forensic).
+
+## Citation
+
+{CITATION}
+"""
+    return ModelCard(content)
+
+
+def update_readme(results: dict) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = README_MARKERS
+    if start not in text:
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    block = f"{start}\n{format_table(results)}\n{end}"
+    readme.write_text(head + block + tail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--render", action="store_true", help="skip evaluation; use docs/eval_results.json")
+    args = parser.parse_args()
+    if not args.render:
+        results = measure()
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2))
+        comparison_figure()
+    results = json.loads(RESULTS.read_text())
+    for model in bundled_models():
+        render_card(results, model).save(BUNDLED_DIR / model / "README.md")
+    render_card(results, DEFAULT_MODEL).save(ROOT / "model_card.md")
+    update_readme(results)
+    print(format_table(results))
+
+
+if __name__ == "__main__":
+    main()
