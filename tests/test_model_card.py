@@ -1,0 +1,41 @@
+"""The published numbers must be what `hf-srgan evaluate` prints for the bundled models."""
+
+import json
+
+import pytest
+from huggingface_hub import ModelCard
+
+from hf_srgan.cli import main
+from hf_srgan.models import SRGenerator
+from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
+from tests.conftest import REPO_ROOT
+
+
+def card_scores(card_path, set_name: str) -> dict:
+    results = ModelCard.load(card_path).data.eval_results
+    return {r.metric_type: r.metric_value for r in results if r.dataset_name == set_name}
+
+
+def test_bundled_models_load_offline_by_name(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert DEFAULT_MODEL in bundled_models()
+    for name in bundled_models():
+        model = SRGenerator.from_pretrained(name)
+        assert model.scale == 4 and not model.training
+        assert (BUNDLED_DIR / name / "training.json").is_file()
+
+
+@pytest.mark.slow
+def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
+    models = bundled_models()
+    assert main(["evaluate", "--model", *models, "--data", str(data_dir / "benchmark" / "Set5"), "--json"]) == 0
+    measured = json.loads(capsys.readouterr().out)
+    cards = {name: BUNDLED_DIR / name / "README.md" for name in models}
+    cards[f"{DEFAULT_MODEL} (model_card.md)"] = REPO_ROOT / "model_card.md"
+    for label, path in cards.items():
+        name = label.split(" ")[0]
+        published = card_scores(path, "Set5")
+        assert published["psnr"] == round(measured[name]["Set5"]["psnr"], 2), label
+        assert published["ssim"] == round(measured[name]["Set5"]["ssim"], 4), label
+    table = (REPO_ROOT / "README.md").read_text()
+    assert f"{measured[DEFAULT_MODEL]['Set5']['psnr']:.2f}" in table
