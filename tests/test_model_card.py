@@ -28,7 +28,9 @@ def test_bundled_models_load_offline_by_name(monkeypatch):
 @pytest.mark.slow
 def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
     models = bundled_models()
-    assert main(["evaluate", "--model", *models, "--data", str(data_dir / "benchmark" / "Set5"), "--json"]) == 0
+    assert (
+        main(["evaluate", "--model", *models, "--data", str(data_dir / "benchmark" / "Set5"), "--json"]) == 0
+    )
     measured = json.loads(capsys.readouterr().out)
     cards = {name: BUNDLED_DIR / name / "README.md" for name in models}
     cards[f"{DEFAULT_MODEL} (model_card.md)"] = REPO_ROOT / "model_card.md"

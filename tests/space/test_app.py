@@ -1,37 +1,19 @@
 """The Space as visitors use it: a real Gradio server on 127.0.0.1, driven by gradio_client and Chromium."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from scripts.screenshot_space import CHROMIUM, capture, free_port, wait_until_up
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.space, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUTPUT_DIR = REPO_ROOT / "test-output"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +41,7 @@ def server(tmp_path_factory):
         text=True,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.5)
+    wait_until_up(url, process)
     yield url, str(model_dir)
     process.terminate()
     process.wait(timeout=30)
@@ -123,27 +98,9 @@ def test_bad_uploads_get_a_clear_message(client, server, tmp_path, content, mess
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_in_a_real_browser(server, photo):
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server[0])
-        page.set_input_files("#upload input[type=file]", str(photo))
-        page.locator("#preview img").first.wait_for()  # the upload was accepted and previewed
-        page.click("#upscale")
-        page.wait_for_function("document.querySelectorAll('#slider img').length >= 2", timeout=60_000)
-        images = page.locator("#slider img")
-        assert images.count() >= 2
-        box = page.locator("#slider .image-container").first.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2, steps=5)
-        page.mouse.up()
-        assert "160x120" in page.inner_text("#info")
-        page.screenshot(path=str(OUTPUT_DIR / "space.png"), full_page=True)
-        browser.close()
+    shown = capture(server[0], photo, OUTPUT_DIR / "space.png", slider_at=0.25)
+    assert shown["slider_images"] >= 2  # bicubic and super-resolved, inside the slider element
+    assert "160x120" in shown["info"]
     assert (OUTPUT_DIR / "space.png").stat().st_size > 10_000
 
 
