@@ -363,7 +363,8 @@ def main(argv: list[str] | None = None) -> None:
         evaluate_now()  # the baseline every later evaluation is compared with
 
     progress = tqdm(total=args.max_steps, initial=step, disable=not accelerator.is_local_main_process)
-    while step < args.max_steps and not stop_requested:
+    stopping = bool(stop_requested)  # a signal during start-up
+    while step < args.max_steps and not stopping:
         epoch, skip = divmod(step, steps_per_epoch)
         loader.set_epoch(epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
@@ -391,10 +392,14 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 loss = train_pixel_loss(sr.float(), hr_batch)
 
-            # Every process must agree to skip, or DDP's gradient all-reduce would hang.
-            bad = accelerator.reduce(torch.tensor(float(not torch.isfinite(loss)), device=loss.device), "sum")
+            # Processes must agree on skipping and on stopping, or their collectives would deadlock:
+            # one all-reduce per step shares both flags (a signal may reach them at different steps).
+            flags = torch.tensor(
+                [float(not torch.isfinite(loss)), float(bool(stop_requested))], device=loss.device
+            )
+            bad, stopping = (accelerator.reduce(flags, "sum") > 0).tolist()
             optimizer.zero_grad(set_to_none=True)
-            if bad.item() > 0:
+            if bad:
                 nan_streak, nan_total = nan_streak + 1, nan_total + 1
                 if nan_streak >= args.max_nan_steps:
                     raise SystemExit(
@@ -429,16 +434,18 @@ def main(argv: list[str] | None = None) -> None:
             if export_requested:
                 export_requested.clear()
                 export(accelerator, args, ema.module, history)
-            if step % args.checkpoint_every == 0 or stop_requested:
+            if step % args.checkpoint_every == 0 or stopping:
                 save_checkpoint(accelerator, args, trainer_state(), ema)
-            if step >= args.max_steps or stop_requested:
+            if step >= args.max_steps or stopping:
                 break
+        if stopping:
+            break
     progress.close()
 
-    if stop_requested:
+    if stopping:
         accelerator.print(f"stopped by signal at step {step}; resume with --resume_from_checkpoint latest")
         if not checkpoint_dirs(output_dir) or checkpoint_dirs(output_dir)[-1].name != f"step_{step}":
-            save_checkpoint(accelerator, args, trainer_state(), ema)
+            save_checkpoint(accelerator, args, trainer_state(), ema)  # stopped before the first step
         accelerator.end_training()
         return
 

@@ -42,10 +42,12 @@ def command_line(config: dict) -> str:
     return " ".join(parts)
 
 
-def tqdm_elapsed_seconds(log: Path) -> float:
-    """The elapsed time of the last tqdm update in a log ("[HH:MM:SS<" or "[MM:SS<")."""
-    stamps = re.findall(r"\[(\d+:)?(\d+):(\d+)<", log.read_text(errors="replace"))
-    hours, minutes, seconds = stamps[-1]
+def tqdm_elapsed_seconds(log: Path, step: int) -> float:
+    """tqdm's elapsed time when the bar reached `step` ("| 1500/100000 [40:12<" or "[1:40:12<")."""
+    stamps = re.findall(rf"\| {step}/\d+ \[(\d+:)?(\d+):(\d+)<", log.read_text(errors="replace"))
+    if not stamps:
+        raise SystemExit(f"error: no tqdm update for step {step} in {log}")
+    hours, minutes, seconds = stamps[0]
     return int(hours.rstrip(":") or 0) * 3600 + int(minutes) * 60 + int(seconds)
 
 
@@ -64,7 +66,8 @@ def main() -> None:
     if state.get("train_seconds") is not None:
         seconds, time_source = state["train_seconds"], "recorded by train_accelerate.py"
     else:
-        seconds, time_source = tqdm_elapsed_seconds(args.log), f"tqdm elapsed time in {args.log.name}"
+        seconds = tqdm_elapsed_seconds(args.log, state["step"])
+        time_source = f"tqdm elapsed time at step {state['step']} in {args.log.name}"
     record = {
         "command": command_line(config),
         "steps": state["step"],
