@@ -40,20 +40,38 @@ def add_inference_options(parser: argparse.ArgumentParser, several_models: bool 
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hf-srgan", description="4x super-resolution with WDRN/SRGAN generators."
-    )
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
-    commands = parser.add_subparsers(dest="command", required=True)
+EXAMPLES = """examples:
+  hf-srgan upscale photo.jpg holiday/ -o upscaled/
+  hf-srgan upscale scan.tif -o out/ --model org/wdrn-x4 --dtype auto --tile 256
+  hf-srgan evaluate --model wdrn-x4 srresnet-x4 --data ../shared/data/benchmark/Set5 --json
+"""
 
-    up = commands.add_parser("upscale", help="upscale image files or folders of images")
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not reset a --debug given before the subcommand.
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks"
+    )
+    parser = argparse.ArgumentParser(
+        prog="hf-srgan",
+        description="4x super-resolution with WDRN/SRGAN generators (bundled models work offline).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    defaults = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter, "parents": [common]}
+
+    up = commands.add_parser("upscale", help="upscale image files or folders of images", **defaults)
     up.add_argument("inputs", nargs="+", type=Path, help="image files and/or folders")
     up.add_argument("-o", "--output-dir", type=Path, required=True, help="where <name>_x<scale>.png files go")
     add_inference_options(up)
     up.set_defaults(run=run_upscale)
 
-    ev = commands.add_parser("evaluate", help="PSNR/SSIM (Y channel, shave=scale) on benchmark folders")
+    ev = commands.add_parser(
+        "evaluate", help="PSNR/SSIM (Y channel, shave=scale) on benchmark folders", **defaults
+    )
     ev.add_argument("--data", nargs="+", required=True, help="folders with HR/ and LR_bicubic/X<scale>/")
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_inference_options(ev, several_models=True)
@@ -129,6 +147,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.debug = getattr(args, "debug", False)
     try:
         return args.run(args)
     except CLIError as err:
