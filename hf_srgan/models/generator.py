@@ -218,9 +218,11 @@ class SRGenerator(
         Bundled names win over Hub ids so the package works offline out of the box. Loading is
         strict and only from safetensors: a missing, partial or extra tensor is an error.
         """
-        from hf_srgan.pretrained import resolve_bundled
+        from hf_srgan.pretrained import bundled_models, resolve_bundled
 
         source = resolve_bundled(str(pretrained_model_name_or_path))
+        if not os.path.exists(source) and (source.startswith((".", "/", "~")) or source.count("/") > 1):
+            raise ModelLoadError(f"{source}: no such folder")
         if os.path.isdir(source):
             missing = [n for n in (CONFIG_NAME, WEIGHTS_NAME) if not os.path.isfile(os.path.join(source, n))]
             if missing:
@@ -233,7 +235,11 @@ class SRGenerator(
             return super().from_pretrained(source, **kwargs)
         except (HFValidationError, LocalEntryNotFoundError, EntryNotFoundError, OSError) as err:
             reason = str(err).splitlines()[0]
-            raise ModelLoadError(f"could not load generator {source!r}: {reason}") from err
+            known = ", ".join(bundled_models()) or "none"
+            raise ModelLoadError(
+                f"could not load generator {source!r} (not a folder, not bundled [{known}], "
+                f"and the Hub gave: {reason})"
+            ) from err
 
     @classmethod
     def _from_pretrained(
