@@ -85,3 +85,11 @@ def test_evaluate_prints_model_and_bicubic_rows(data_dir, model_dir, capsys):
 def test_evaluate_rejects_a_non_benchmark_folder(tmp_path, model_dir, capsys):
     assert main(["evaluate", "--model", str(model_dir), "--data", str(tmp_path)]) == 2
     assert "not a benchmark folder" in capsys.readouterr().err
+
+
+def test_sixteen_bit_png_stays_sixteen_bit(tmp_path, model_dir):
+    source = tmp_path / "depth.png"
+    Image.fromarray(np.linspace(0, 65535, 100).reshape(10, 10).astype(np.uint16)).save(source)
+    assert main(["upscale", str(source), "-o", str(tmp_path / "o"), "--model", str(model_dir)]) == 0
+    out = Image.open(tmp_path / "o" / "depth_x4.png")
+    assert out.size == (40, 40) and np.asarray(out).max() > 255
