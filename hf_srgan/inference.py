@@ -167,30 +167,29 @@ def upscale(
     P and CMYK come back as RGB(A). ``dtype="auto"`` picks fp16 on CUDA and bf16 on CPUs with
     native bf16; reduced precision falls back to fp32 for any tile that overflows.
     ``progress=True`` shows a tqdm bar over tiles; a callable receives ``(done, total)``.
+    The model is moved to the chosen device and put in eval mode.
     """
-    pil = as_pil(image)
-    rgb, info = to_rgb_array(pil)
+    rgb, info = to_rgb_array(as_pil(image))
     torch_device = select_device(device)
     model = model.to(torch_device).eval()
-    bar = None
-    if progress is True:
-        bar = tqdm(desc="tiles", unit="tile", leave=False)
+    callback = progress if callable(progress) else None
+    with tqdm(desc="tiles", unit="tile", leave=False, disable=progress is not True) as bar:
 
-        def progress(done: int, total: int) -> None:
+        def report(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
+            if callback is not None:
+                callback(done, total)
 
-    out = upscale_array(
-        model,
-        rgb,
-        scale=model.scale,
-        tile=tile,
-        overlap=overlap,
-        dtype=select_dtype(dtype, torch_device),
-        device=torch_device,
-        out_dtype=np.uint16 if info.mode == "I;16" else np.uint8,
-        progress=progress or None,
-    )
-    if bar is not None:
-        bar.close()
+        out = upscale_array(
+            model,
+            rgb,
+            scale=model.scale,
+            tile=tile,
+            overlap=overlap,
+            dtype=select_dtype(dtype, torch_device),
+            device=torch_device,
+            out_dtype=np.uint16 if info.mode == "I;16" else np.uint8,
+            progress=report,
+        )
     return from_rgb_array(out, info)
