@@ -195,7 +195,9 @@ bicubic | {" | ".join(m for m in ("wdrn-x4", "wdrn-x4-gan") if m in results)} | 
 
 Made with `train_accelerate.py` only. Data: the local T91 + BSD200 + DIV2K + Flickr2K HR
 images (`../shared/data/train`), random 96 px HR patches, LR by antialiased bicubic, flips and
-rotations; Set5 for validation. Terms: T91 and Flickr2K research use, BSD (BSDS300)
+rotations; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same time on
+one 2-core machine, one thread each, with the same data, batch, patch size, schedule and number
+of steps (so the same samples seen). Terms: T91 and Flickr2K research use, BSD (BSDS300)
 non-commercial research and education, DIV2K academic research only. The weights inherit these
 restrictions.
 
