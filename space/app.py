@@ -33,8 +33,9 @@ CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 1))
 
 
 def configured_models() -> list[str]:
+    """HF_SRGAN_MODELS, else the bundled models with the default one first (it is preselected)."""
     names = [m.strip() for m in os.environ.get("HF_SRGAN_MODELS", "").split(",") if m.strip()]
-    return names or bundled_models() or [DEFAULT_MODEL]
+    return names or sorted(bundled_models() or [DEFAULT_MODEL], key=lambda name: name != DEFAULT_MODEL)
 
 
 @cache

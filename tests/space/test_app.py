@@ -116,3 +116,13 @@ def test_app_starts_from_the_repository_root(tmp_path):
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert out.stdout.strip().endswith("Blocks"), out.stderr
+
+
+def test_default_model_is_preselected(monkeypatch):
+    import importlib.util
+
+    monkeypatch.delenv("HF_SRGAN_MODELS", raising=False)
+    spec = importlib.util.spec_from_file_location("space_app", REPO_ROOT / "space" / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    assert app.configured_models()[0] == "wdrn-x4"
