@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
             progress.update(1)
             last_loss = loss.item()
             logs.update(loss=last_loss, lr=scheduler.get_last_lr()[0], nan_steps=nan_total)
-            progress.set_postfix(loss=f"{loss.item():.4f}")
+            progress.set_postfix(loss=f"{last_loss:.4f}")
             accelerator.log(logs, step=step)
 
             if benchmarks and step % args.eval_every == 0:

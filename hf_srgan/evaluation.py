@@ -10,7 +10,9 @@ import numpy as np
 from PIL import Image
 
 from hf_srgan.imageio import open_image
+from hf_srgan.inference import upscale
 from hf_srgan.metrics import psnr, ssim
+from hf_srgan.models import SRGenerator
 
 
 @dataclass
@@ -70,9 +72,6 @@ def evaluate_generators(
     This is what `hf-srgan evaluate` prints and what the model card is generated from, so the
     published figures and the command users rerun cannot disagree.
     """
-    from hf_srgan.inference import upscale
-    from hf_srgan.models import SRGenerator
-
     generators = {name: SRGenerator.from_pretrained(name) for name in models}
     scales = {g.scale for g in generators.values()}
     if len(scales) != 1:

@@ -20,6 +20,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from PIL import Image, ImageDraw
 
 from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_table
+from hf_srgan.inference import upscale
 from hf_srgan.models import SRGenerator, count_parameters
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
 
@@ -114,8 +115,6 @@ def comparison_figure() -> None:
     hr = Image.fromarray(data.chelsea())
     hr = hr.crop((0, 0, hr.width // 4 * 4, hr.height // 4 * 4))
     lr = hr.resize((hr.width // 4, hr.height // 4), Image.Resampling.BICUBIC)
-    from hf_srgan.inference import upscale
-
     panels = [("bicubic", bicubic_upscale(lr, 4))]
     panels += [
         (name, upscale(SRGenerator.from_pretrained(name), lr))
