@@ -91,6 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--lr_schedule", choices=["cosine", "multistep", "constant"], default="cosine")
     g.add_argument("--lr_milestones", type=float, nargs="*", default=[0.5, 0.75], help="multistep, fractions")
     g.add_argument("--warmup_steps", type=int, default=500)
+    g.add_argument(
+        "--channels_last", action="store_true", help="NHWC memory format: faster oneDNN convs on CPU"
+    )
     g.add_argument("--max_grad_norm", type=float, default=1.0)
     g.add_argument("--ema_decay", type=float, default=0.999)
     g.add_argument("--pixel_loss", choices=["l1", "mse"], default="l1")
@@ -264,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         generator = SRGenerator(scale=args.scale, **PRESETS[args.model_preset])
     generator.train()
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    generator.to(memory_format=memory_format)
     ema = AveragedModel(generator, avg_fn=ema_update(args.ema_decay), use_buffers=True)
     ema.to(accelerator.device).module.eval()
     optimizer = torch.optim.Adam(generator.parameters(), lr=args.learning_rate, betas=(0.9, 0.99))
@@ -369,6 +374,7 @@ def main(argv: list[str] | None = None) -> None:
         loader.set_epoch(epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
         for lr_batch, hr_batch in epoch_loader:
+            lr_batch = lr_batch.contiguous(memory_format=memory_format)
             logs = {}
             if gan:
                 # Critic step(s) on this batch's HR and on fresh SR images.

@@ -4,10 +4,12 @@
 
 The generator is `<run>/final` (the EMA export), loaded strictly and written again with
 `save_pretrained`, so the folder is exactly what `from_pretrained` and the Hub expect.
-`training.json` records the command (rebuilt from the run's train_config.json), steps, samples
-seen, hardware and wall time (from the trainer state, or, for runs whose trainer predates that
-record, from the tqdm elapsed time at the end of `--log`). The README card is written afterwards
-by scripts/make_model_card.py.
+`training.json` records, per training stage, the command (rebuilt from the run's
+train_config.json), steps, samples seen, hardware and wall time (from the trainer state, or, for
+runs whose trainer predates that record, from the tqdm elapsed time at the end of `--log`), and
+the totals over all stages. A run started with `--init_generator <bundled name>` continues that
+model's record, so a model trained in several sessions (or fine-tuned with `--phase gan`) reports
+everything it cost. The README card is written afterwards by scripts/make_model_card.py.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sys
 from pathlib import Path
 
 from hf_srgan.models import SRGenerator
-from hf_srgan.pretrained import BUNDLED_DIR
+from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,6 +53,43 @@ def tqdm_elapsed_seconds(log: Path, step: int) -> float:
     return int(hours.rstrip(":") or 0) * 3600 + int(minutes) * 60 + int(seconds)
 
 
+def stage_record(run_dir: Path, log: Path | None, hardware: str | None) -> dict:
+    """What one `train_accelerate.py` run did, from its config and its last checkpoint."""
+    config = json.loads((run_dir / "train_config.json").read_text())
+    state = json.loads((checkpoint_dirs(run_dir)[-1] / "trainer_state.json").read_text())
+    if state.get("train_seconds") is not None:
+        seconds, time_source = state["train_seconds"], "recorded by train_accelerate.py"
+    else:
+        seconds = tqdm_elapsed_seconds(log, state["step"])
+        time_source = f"tqdm elapsed time at step {state['step']} in {log.name}"
+    return {
+        "run": str(run_dir),
+        "command": command_line(config),
+        "init_generator": config.get("init_generator"),
+        "steps": state["step"],
+        "batch_size": config["batch_size"],
+        "patch_size": config["patch_size"],
+        "samples_seen": state.get("samples_seen", state["step"] * config["batch_size"]),
+        "hardware": state.get("hardware", hardware),
+        "train_seconds": seconds,
+        "time_source": time_source,
+        "train_data": " ".join(config["train_data"]),
+        "validation": state["history"][-1] if state["history"] else None,
+    }
+
+
+def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
+    """The stages of the bundled model this run started from (none for a Hub id, folder or scratch).
+
+    Stages of `run` itself are dropped, so bundling the same run twice does not count it twice.
+    """
+    if init_generator not in bundled_models():
+        return []
+    record = json.loads((BUNDLED_DIR / init_generator / "training.json").read_text())
+    stages = record.get("stages", [record])  # single-stage records predate the "stages" list
+    return [stage for stage in stages if stage.get("run") != run]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -61,31 +100,24 @@ def main() -> None:
     parser.add_argument("--hardware", help="hardware description when the state lacks it")
     args = parser.parse_args()
 
-    config = json.loads((args.run_dir / "train_config.json").read_text())
-    state = json.loads((checkpoint_dirs(args.run_dir)[-1] / "trainer_state.json").read_text())
-    if state.get("train_seconds") is not None:
-        seconds, time_source = state["train_seconds"], "recorded by train_accelerate.py"
-    else:
-        seconds = tqdm_elapsed_seconds(args.log, state["step"])
-        time_source = f"tqdm elapsed time at step {state['step']} in {args.log.name}"
+    stage = stage_record(args.run_dir, args.log, args.hardware)
+    stages = earlier_stages(stage["init_generator"], stage["run"]) + [stage]  # read before overwriting
     record = {
-        "command": command_line(config),
-        "steps": state["step"],
-        "batch_size": config["batch_size"],
-        "patch_size": config["patch_size"],
-        "samples_seen": state.get("samples_seen", state["step"] * config["batch_size"]),
-        "hardware": state.get("hardware", args.hardware),
-        "train_seconds": seconds,
-        "time_source": time_source,
-        "train_data": " ".join(config["train_data"]),
-        "validation": state["history"][-1] if state["history"] else None,
+        "steps": sum(s["steps"] for s in stages),
+        "samples_seen": sum(s["samples_seen"] for s in stages),
+        "train_seconds": sum(s["train_seconds"] for s in stages),
+        "validation": stage["validation"],
+        "stages": stages,
     }
     model = SRGenerator.from_pretrained(args.run_dir / "final")
     target = BUNDLED_DIR / args.name
     shutil.rmtree(target, ignore_errors=True)
     model.save_pretrained(target)
     (target / "training.json").write_text(json.dumps(record, indent=2))
-    print(f"bundled {args.run_dir / 'final'} as {target}: {record['steps']} steps, {seconds / 3600:.2f} h")
+    print(
+        f"bundled {args.run_dir / 'final'} as {target}: {len(stages)} stage(s), "
+        f"{record['steps']} steps, {record['train_seconds'] / 3600:.2f} h"
+    )
 
 
 if __name__ == "__main__":

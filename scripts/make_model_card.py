@@ -97,15 +97,20 @@ def training_section(name: str) -> str:
     info = training_info(name)
     if not info:
         return "No training record bundled."
-    hours = info["train_seconds"] / 3600
-    return (
-        f"- Command: `{info['command']}`\n"
-        f"- Steps: {info['steps']:,} generator steps, batch {info['batch_size']}, "
-        f"{info['samples_seen']:,} training patches seen ({info['patch_size']} px HR)\n"
-        f"- Hardware: {info['hardware']}\n"
-        f"- Wall time: {hours:.2f} h ({info['time_source']})\n"
-        f"- Data: {info['train_data']}"
-    )
+    stages = info.get("stages", [info])
+    lines = [
+        f"- Total: {info['steps']:,} generator steps, {info['samples_seen']:,} training patches seen, "
+        f"{info['train_seconds'] / 3600:.2f} h of training in {len(stages)} stage(s)"
+    ]
+    for number, stage in enumerate(stages, 1):
+        lines += [
+            f"- Stage {number}: `{stage['command']}`",
+            f"  - {stage['steps']:,} steps, batch {stage['batch_size']}, {stage['samples_seen']:,} patches "
+            f"({stage['patch_size']} px HR); data: {stage['train_data']}",
+            f"  - Hardware: {stage['hardware']}",
+            f"  - Wall time: {stage['train_seconds'] / 3600:.2f} h ({stage['time_source']})",
+        ]
+    return "\n".join(lines)
 
 
 def comparison_figure() -> None:

@@ -22,7 +22,11 @@ def test_bundled_models_load_offline_by_name(monkeypatch):
     for name in bundled_models():
         model = SRGenerator.from_pretrained(name)
         assert model.scale == 4 and not model.training
-        assert (BUNDLED_DIR / name / "training.json").is_file()
+        record = json.loads((BUNDLED_DIR / name / "training.json").read_text())
+        stages = record["stages"]
+        assert all(stage["command"].startswith("accelerate launch train_accelerate.py") for stage in stages)
+        for total in ("steps", "samples_seen", "train_seconds"):
+            assert record[total] == sum(stage[total] for stage in stages), (name, total)
 
 
 @pytest.mark.slow
