@@ -213,7 +213,7 @@ restrictions.
 from PIL import Image
 from hf_srgan import SRGenerator, upscale
 
-model = SRGenerator.from_pretrained("{model}")   # bundled; or "org/{model}" on the Hub, or a folder
+model = SRGenerator.from_pretrained("{model}")  # bundled; or "org/{model}" on the Hub, or a folder
 upscale(model, Image.open("photo.jpg"), dtype="auto").save("photo_x4.png")
 ```
 
