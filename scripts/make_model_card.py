@@ -152,6 +152,7 @@ def render_card(results: dict, model: str) -> ModelCard:
     )
     table = format_table(results)
     others = "\n".join(f"- `{name}`: {DESCRIPTIONS.get(name, '')}" for name in results if name != "bicubic")
+    default_steps = training_info(DEFAULT_MODEL).get("steps", 0)
     training = "\n\n".join(f"**{name}**\n\n{training_section(name)}" for name in results if name != "bicubic")
     content = f"""---
 {card_data.to_yaml()}
@@ -186,7 +187,7 @@ MATLAB-bicubic LR images; bicubic measured the same way. Produced by
 {PUBLISHED}
 
 The published rows were trained for about a million steps on GPUs; the rows above were trained on
-a 2-core CPU for a few thousand steps (see below), which is why they sit below them.
+a 2-core CPU for {default_steps:,} steps (see below), which is why they sit below them.
 
 ## Visual comparison
 
@@ -201,9 +202,10 @@ Made with `train_accelerate.py` only. Data: the local T91 + BSD200 + DIV2K + Fli
 images (`../shared/data/train`), random 96 px HR patches, LR by antialiased bicubic, flips and
 rotations; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same time on
 one 2-core machine, one thread each, with the same data, batch, patch size, schedule and number
-of steps (so the same samples seen). Terms: T91 and Flickr2K research use, BSD (BSDS300)
-non-commercial research and education, DIV2K academic research only. The weights inherit these
-restrictions.
+of steps (so the same samples seen), in the same stages: from scratch with a constant learning
+rate, then continued from the saved weights with a cosine decay. Terms: T91 and Flickr2K
+research use, BSD (BSDS300) non-commercial research and education, DIV2K academic research only.
+The weights inherit these restrictions.
 
 {training}
 
