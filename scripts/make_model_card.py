@@ -229,6 +229,8 @@ upscale(model, Image.open("photo.jpg"), dtype="auto").save("photo_x4.png")
 - `wdrn-x4-gan` uses a pixel content loss (ImageNet VGG19 weights cannot be downloaded where it
   was trained); with VGG weights, `--content_loss vgg` is the documented default.
 - The GAN model invents texture; do not use it where fidelity matters (medical, forensic).
+- `wdrn-x4-gan` had only a few hundred GAN steps: it adds a fine checkerboard pattern as well as
+  texture (see the comparison image); it is a first GAN stage, not a finished perceptual model.
 
 ## Citation
 
