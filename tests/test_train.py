@@ -31,7 +31,7 @@ def common_args(data_dir, output_dir, **overrides):
         "checkpoint_every": "5",
         **overrides,
     }
-    return [f"--{k}={v}" for k, v in args.items()]
+    return [f"--{k}" if v is True else f"--{k}={v}" for k, v in args.items()]
 
 
 def run(args, *, launcher=(sys.executable,), check=True, timeout=600):
@@ -59,6 +59,7 @@ def pretrained(data_dir, tmp_path_factory):
             max_steps=150,
             batch_size=8,
             learning_rate=1e-3,
+            channels_last=True,  # the NHWC path users train with on CPU; checked by the tests below
             eval_every=150,
             sample_every=150,
             val_data=data_dir / "benchmark" / "Set5",
