@@ -114,12 +114,15 @@ def main() -> None:
     threads = torch.get_num_threads()
     print(f"# batch {args.batch}, LR patch {args.lr_size}px, {threads} threads, torch {torch.__version__}")
     print(f"data loader (1 process, no workers): {data:.0f} samples/s")
-    print("| model | precision | format | runner | samples/s | LR kpix/s | x NCHW bare | loader headroom |")
+    print(
+        "| model | precision | format | runner | samples/s | LR kpix/s | "
+        f"x {args.formats[0]} bare | loader headroom |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for preset in args.models:
         for precision in args.precisions:
             bf16 = precision == "bf16"
-            baseline = None  # the NCHW bare loop of this model and precision, measured first
+            baseline = None  # the bare loop of this model and precision in the first format
             for memory_format in args.formats:
                 channels_last = memory_format == "NHWC"
                 bare = bare_loop(preset, args.batch, args.lr_size, bf16, channels_last, args.steps)

@@ -86,8 +86,7 @@ def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
     if init_generator not in bundled_models():
         return []
     record = json.loads((BUNDLED_DIR / init_generator / "training.json").read_text())
-    stages = record.get("stages", [record])  # single-stage records predate the "stages" list
-    return [stage for stage in stages if stage.get("run") != run]
+    return [stage for stage in record["stages"] if stage["run"] != run]
 
 
 def main() -> None:
@@ -106,7 +105,6 @@ def main() -> None:
         "steps": sum(s["steps"] for s in stages),
         "samples_seen": sum(s["samples_seen"] for s in stages),
         "train_seconds": sum(s["train_seconds"] for s in stages),
-        "validation": stage["validation"],
         "stages": stages,
     }
     model = SRGenerator.from_pretrained(args.run_dir / "final")
