@@ -58,6 +58,7 @@ def open_image(path: str | os.PathLike, max_pixels: int | None = None) -> Image.
                         name, f"{width}x{height} is {width * height:,} pixels, over the limit of {limit:,}"
                     )
                 frames = getattr(image, "n_frames", 1)
+                deep_colour = is_16_bit_colour(image)
                 image.seek(0)
                 image.load()
                 # A copy (rotated as EXIF says) that no longer holds the file open.
@@ -72,7 +73,25 @@ def open_image(path: str | os.PathLike, max_pixels: int | None = None) -> Image.
         raise ImageLoadError(name, f"corrupt or truncated image ({err})") from None
     if frames > 1:
         warnings.warn(f"{name} has {frames} frames; using the first", stacklevel=2)
+    if deep_colour:
+        warnings.warn(
+            f"{name} has 16 bits per colour channel; Pillow decodes it to 8, so the result is 8-bit",
+            stacklevel=2,
+        )
     return oriented
+
+
+def is_16_bit_colour(image: Image.Image) -> bool:
+    """Whether an opened, not yet loaded, file stores 16-bit colour channels.
+
+    Pillow has no 16-bit colour mode: it decodes such files to 8 bits per channel and says so
+    only in the raw mode of its decoder tile, which `load()` discards.
+    """
+    if image.mode not in ("RGB", "RGBA") or not image.tile:
+        return False
+    args = image.tile[0].args
+    raw_mode = args if isinstance(args, str) else (args or ("",))[0]
+    return ";16" in str(raw_mode)
 
 
 @dataclass
@@ -126,7 +145,10 @@ def as_pil(image: Image.Image | np.ndarray) -> Image.Image:
         array = array[..., 0]
     if array.dtype == np.uint16:
         if array.ndim != 2:
-            raise ValueError("16-bit arrays must be grayscale (HxW); use float arrays for 16-bit color")
+            raise ValueError(
+                "16-bit arrays must be grayscale (HxW): PIL has no 16-bit colour mode; "
+                "pass colour as uint8 or float in [0, 1] (the result is 8-bit)"
+            )
         return Image.fromarray(array)
     if np.issubdtype(array.dtype, np.floating):
         array = np.round(np.clip(array, 0.0, 1.0) * 255.0)

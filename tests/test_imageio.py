@@ -1,5 +1,7 @@
 import io
+import struct
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -90,6 +92,33 @@ def test_alpha_is_kept():
     rgb, info = to_rgb_array(image)
     restored = from_rgb_array(np.zeros((16, 16, 3), np.uint8), info)
     assert np.asarray(restored.getchannel("A")).min() == 77
+
+
+def png_16_bit_rgb(pixels: np.ndarray) -> bytes:
+    """A 16-bit RGB PNG, written by hand because Pillow cannot write one."""
+    height, width, _ = pixels.shape
+    rows = b"".join(b"\x00" + row.astype(">u2").tobytes() for row in pixels)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_16_bit_colour_is_read_as_8_bit_with_a_warning(tmp_path):
+    pixels = np.full((6, 7, 3), 0x1234, np.uint16)
+    path = tmp_path / "deep.png"
+    path.write_bytes(png_16_bit_rgb(pixels))
+    with pytest.warns(UserWarning, match="16 bits per colour channel"):
+        image = open_image(path)
+    assert image.mode == "RGB" and image.size == (7, 6)
+    assert np.asarray(image)[0, 0, 0] == 0x12
 
 
 def test_as_pil_accepts_arrays_and_rejects_wrong_shapes():
