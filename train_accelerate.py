@@ -22,6 +22,9 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from huggingface_hub import constants as hf_constants
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from torch.optim.swa_utils import AveragedModel
@@ -118,8 +121,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.phase == "gan" and args.init_generator is None:
         p.error("--phase gan needs --init_generator (a pretrained generator folder or Hub id)")
-    if args.push_to_hub and not args.hub_model_id:
-        p.error("--push_to_hub needs --hub_model_id")
+    if args.push_to_hub:
+        # Checked before training, not hours later at upload time.
+        if not args.hub_model_id:
+            p.error("--push_to_hub needs --hub_model_id")
+        try:
+            validate_repo_id(args.hub_model_id)
+        except HFValidationError as err:
+            p.error(f"--hub_model_id: {err}")
+        if hf_constants.HF_HUB_OFFLINE:
+            p.error("--push_to_hub cannot upload with HF_HUB_OFFLINE=1")
     return args
 
 
@@ -485,8 +496,14 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
     (final_dir / "training_history.json").write_text(json.dumps(history, indent=2))
     accelerator.print(f"exported the EMA generator to {final_dir}")
     if args.push_to_hub:
-        # The real huggingface_hub upload (needs network and `hf auth login`); not exercised offline.
-        generator.push_to_hub(args.hub_model_id, model_card_kwargs={**card, "repo_id": args.hub_model_id})
+        try:
+            generator.push_to_hub(args.hub_model_id, model_card_kwargs={**card, "repo_id": args.hub_model_id})
+        except Exception as err:  # network, token, permissions: the export above is already on disk
+            repo = args.hub_model_id
+            raise SystemExit(
+                f"push to {repo} failed ({type(err).__name__}: {str(err).splitlines()[0]}); "
+                f"the model is saved in {final_dir}: upload it with `hf upload {repo} {final_dir}`"
+            ) from err
 
 
 def _has_tensorboard() -> bool:

@@ -34,8 +34,14 @@ def common_args(data_dir, output_dir, **overrides):
     return [f"--{k}" if v is True else f"--{k}={v}" for k, v in args.items()]
 
 
-def run(args, *, launcher=(sys.executable,), check=True, timeout=600):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+def run(args, *, launcher=(sys.executable,), check=True, timeout=600, **env_overrides):
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        **env_overrides,
+    }
     result = subprocess.run(
         [*launcher, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO_ROOT
     )
@@ -192,6 +198,26 @@ def test_too_many_non_finite_losses_stop_with_a_clear_error(data_dir, tmp_path):
     )
     assert result.returncode != 0
     assert "non-finite losses in a row" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "offline", "message"),
+    [("bad id!", "0", "--hub_model_id: Repo id must use"), ("org/wdrn-x4", "1", "HF_HUB_OFFLINE=1")],
+)
+def test_push_to_hub_settings_are_refused_before_training(data_dir, tmp_path, repo_id, offline, message):
+    args = common_args(data_dir, tmp_path / "run", max_steps=5, push_to_hub=True, hub_model_id=repo_id)
+    result = run(args, check=False, HF_HUB_OFFLINE=offline)
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_failed_push_keeps_the_exported_model(data_dir, tmp_path):
+    # Nothing listens on port 9: the real huggingface_hub upload fails as it would without network.
+    args = common_args(data_dir, tmp_path, max_steps=3, push_to_hub=True, hub_model_id="org/wdrn-x4")
+    result = run(args, check=False, HF_HUB_OFFLINE="0", HF_ENDPOINT="http://127.0.0.1:9", HF_TOKEN="hf_x")
+    assert result.returncode == 1
+    assert "push to org/wdrn-x4 failed" in result.stderr and "hf upload org/wdrn-x4" in result.stderr
+    assert SRGenerator.from_pretrained(tmp_path / "final").scale == 4
 
 
 def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
