@@ -1,17 +1,29 @@
-"""Create (or update) the Hugging Face Space: uploads space/ and the hf_srgan package beside app.py.
+"""Create (or update) the Hugging Face Space: space/ with the hf_srgan package beside app.py.
 
     hf auth login
     python scripts/deploy_space.py --repo_id YOUR_NAME/hf-srgan
 
-Needs network access and a write token, so it is not run by the tests.
+The upload needs network access and a write token, so the tests check the staged folder
+(`stage_space`) instead: that it runs as a Space would run it.
 """
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from huggingface_hub import HfApi
 
 ROOT = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "flagged", ".gradio")
+
+
+def stage_space(destination: Path) -> Path:
+    """Lay out the Space repository: app.py, its files, and the package with its bundled models."""
+    shutil.copytree(ROOT / "space", destination, ignore=IGNORE)
+    shutil.copytree(ROOT / "hf_srgan", destination / "hf_srgan", ignore=IGNORE)
+    return destination
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
@@ -22,12 +34,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     api = HfApi()
     api.create_repo(args.repo_id, repo_type="space", space_sdk="gradio", private=args.private, exist_ok=True)
-    api.upload_folder(repo_id=args.repo_id, repo_type="space", folder_path=ROOT / "space")
-    api.upload_folder(
-        repo_id=args.repo_id,
-        repo_type="space",
-        folder_path=ROOT / "hf_srgan",
-        path_in_repo="hf_srgan",
-        ignore_patterns=["__pycache__/*", "*.pyc"],
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = stage_space(Path(tmp) / "space")
+        api.upload_folder(repo_id=args.repo_id, repo_type="space", folder_path=staged)
     print(f"https://huggingface.co/spaces/{args.repo_id}")
