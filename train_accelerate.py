@@ -223,11 +223,10 @@ def validate(accelerator: Accelerator, generator: torch.nn.Module, benchmarks: d
         # Processes hold different numbers of images, so gather Python objects rather than tensors.
         gathered = np.array(accelerator.gather_for_metrics(scores, use_gather_object=True))
         results[set_name] = {
-            "psnr": gathered[:, 0].mean(),
-            "ssim": gathered[:, 1].mean(),
+            "psnr": float(gathered[:, 0].mean()),
+            "ssim": float(gathered[:, 1].mean()),
             "images": len(gathered),
         }
-        results[set_name] = {k: float(v) if k != "images" else v for k, v in results[set_name].items()}
     return results
 
 
