@@ -40,7 +40,7 @@ PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD
 | ESRGAN RRDB, PSNR-oriented (16.7 M params) | 32.73 / 0.9011 | 28.99 / 0.7917 | 27.85 / 0.7455 |"""
 
 DESCRIPTIONS = {
-    "wdrn-x4": "WDRN, PSNR-oriented (L1 pretraining). The default model of hf_srgan.",
+    "wdrn-x4": "WDRN, PSNR-oriented (L1 loss, MSE in the last stage). The default model of hf_srgan.",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned with a WGAN-GP critic (pixel content loss + adversarial term).",
 }
@@ -93,14 +93,20 @@ def eval_results(results: dict, model: str) -> list[EvalResult]:
     return rows
 
 
+def hr_megapixels(stages: list[dict]) -> float:
+    """HR pixels seen over all stages: patch counts alone hide a change of patch size."""
+    return sum(stage["samples_seen"] * stage["patch_size"] ** 2 for stage in stages) / 1e6
+
+
 def training_section(name: str) -> str:
     info = training_info(name)
     if not info:
         return "No training record bundled."
     stages = info["stages"]
     lines = [
-        f"- Total: {info['steps']:,} generator steps, {info['samples_seen']:,} training patches seen, "
-        f"{info['train_seconds'] / 3600:.2f} h of training in {len(stages)} stage(s)"
+        f"- Total: {info['steps']:,} generator steps, {info['samples_seen']:,} training patches seen "
+        f"({hr_megapixels(stages):,.0f} Mpx of HR patches), {info['train_seconds'] / 3600:.2f} h of "
+        f"training in {len(stages)} stage(s)"
     ]
     for number, stage in enumerate(stages, 1):
         lines += [
@@ -199,10 +205,11 @@ bicubic | {" | ".join(m for m in ("wdrn-x4", "wdrn-x4-gan") if m in results)} | 
 ## Training
 
 Made with `train_accelerate.py` only. Data: the local T91 + BSD200 + DIV2K + Flickr2K HR
-images (`../shared/data/train`), random 96 px HR patches, LR by antialiased bicubic, flips and
-rotations; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same time on
-one 2-core machine, one thread each, with the same data, batch, patch size, schedule and number
-of steps (so the same samples seen), in the same stages: from scratch with a constant learning
+images (`../shared/data/train`), random HR patches (size per stage below), LR by antialiased
+bicubic, flips and rotations; L1 loss, or MSE where a stage's command says `--pixel_loss mse`;
+Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same time on one 2-core
+machine, one thread each, in the same stages with the same data, batch, patch size, loss,
+schedule and number of steps (so the same samples seen): from scratch with a constant learning
 rate, then continued from the saved weights with a cosine decay. Terms: T91 and Flickr2K
 research use, BSD (BSDS300) non-commercial research and education, DIV2K academic research only.
 The weights inherit these restrictions.
