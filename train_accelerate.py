@@ -82,6 +82,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process")
     g.add_argument("--samples_per_epoch", type=int, default=16_000)
+    g.add_argument(
+        "--image_sampling",
+        choices=["uniform", "area"],
+        default="uniform",
+        help="pick each patch's image uniformly, or in proportion to its area (every crop equally likely)",
+    )
     g.add_argument("--num_workers", type=int, default=1)
     g.add_argument(
         "--no_cache", action="store_true", help="decode images on every access instead of caching them"
@@ -312,6 +318,7 @@ def main(argv: list[str] | None = None) -> None:
         degradation=Degradation(args.scale, args.blur_sigma),
         samples_per_epoch=args.samples_per_epoch,
         cache=not args.no_cache,
+        image_sampling=args.image_sampling,
     )
     accelerator.print(
         f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, skipped)"

@@ -69,10 +69,12 @@ class Degradation:
 class SRPatchDataset(Dataset):
     """Random HR crops with their LR counterparts, augmented with flips and 90-degree rotations.
 
-    An epoch is `samples_per_epoch` patches; sample i comes from image i % n_images, so every
-    image is seen equally often. Images smaller than the patch are skipped and counted
-    (`skipped`). With `cache=True` decoded images are kept in memory as uint8 arrays, which
-    is the right call for the few hundred images of the classic sets.
+    An epoch is `samples_per_epoch` patches. With ``image_sampling="uniform"`` sample i comes from
+    image i % n_images, so every image is seen equally often, however small. With ``"area"`` each
+    patch is drawn uniformly from all possible crops of all images, so a 2K photo counts as much
+    as the dozens of small images that hold the same number of pixels. Images smaller than the
+    patch are skipped and counted (`skipped`). With `cache=True` decoded images are kept in memory
+    as uint8 arrays, which is the right call for the few hundred images of the classic sets.
     """
 
     def __init__(
@@ -83,7 +85,10 @@ class SRPatchDataset(Dataset):
         samples_per_epoch: int = 16_000,
         cache: bool = True,
         augment: bool = True,
+        image_sampling: str = "uniform",
     ) -> None:
+        if image_sampling not in ("uniform", "area"):
+            raise ValueError(f"image_sampling must be 'uniform' or 'area', got {image_sampling!r}")
         self.degradation = degradation or Degradation()
         if patch_size % self.degradation.scale:
             raise ValueError(
@@ -93,7 +98,9 @@ class SRPatchDataset(Dataset):
         self.patch_size = patch_size
         self.samples_per_epoch = samples_per_epoch
         self.augment = augment
+        self.image_sampling = image_sampling
         self.indices: list[int] = []
+        crop_counts: list[int] = []
         self.cached: list[np.ndarray] | None = [] if cache else None
         self.skipped = 0
         for i in range(len(images)):
@@ -102,10 +109,12 @@ class SRPatchDataset(Dataset):
                 self.skipped += 1
                 continue
             self.indices.append(i)
+            crop_counts.append((image.width - patch_size + 1) * (image.height - patch_size + 1))
             if self.cached is not None:
                 self.cached.append(np.asarray(image.convert("RGB")))
         if not self.indices:
             raise ValueError(f"no training image is at least {patch_size}x{patch_size} pixels")
+        self.crop_counts = torch.tensor(crop_counts, dtype=torch.float64)
 
     def __len__(self) -> int:
         return self.samples_per_epoch
@@ -116,7 +125,10 @@ class SRPatchDataset(Dataset):
         return np.asarray(self.images[self.indices[k]]["image"].convert("RGB"))
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image = self._image(index % len(self.indices))
+        if self.image_sampling == "area":
+            image = self._image(int(torch.multinomial(self.crop_counts, 1)))
+        else:
+            image = self._image(index % len(self.indices))
         size = self.patch_size
         top = int(torch.randint(0, image.shape[0] - size + 1, ()))
         left = int(torch.randint(0, image.shape[1] - size + 1, ()))

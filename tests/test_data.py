@@ -72,3 +72,18 @@ def test_uncached_and_cached_give_the_same_images(image_folder):
     cached = SRPatchDataset(images, patch_size=32, cache=True)
     uncached = SRPatchDataset(images, patch_size=32, cache=False)
     np.testing.assert_array_equal(cached._image(1), uncached._image(1))
+
+
+def test_area_sampling_draws_images_in_proportion_to_their_crops(tmp_path):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), np.uint8)).save(tmp_path / "small.png")
+    Image.fromarray(np.zeros((160, 160, 3), np.uint8)).save(tmp_path / "large.png")  # 129^2 vs 1 crop
+    images = load_image_source(str(tmp_path))
+    torch.manual_seed(0)
+    uniform = SRPatchDataset(images, patch_size=32, samples_per_epoch=200)
+    area = SRPatchDataset(images, patch_size=32, samples_per_epoch=200, image_sampling="area")
+    from_large = [int(hr.max() == 0) for _, hr in (area[i] for i in range(200))]
+    assert sum(from_large) >= 195
+    assert sum(int(hr.max() == 0) for _, hr in (uniform[i] for i in range(200))) == 100
+    with pytest.raises(ValueError, match="image_sampling"):
+        SRPatchDataset(images, patch_size=32, image_sampling="by_size")
