@@ -85,6 +85,21 @@ def _run_model(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dtype) -> 
     return model(lr)
 
 
+def _run_self_ensemble(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Mean of the model's outputs over the 8 flips/rotations of the tile, each mapped back.
+
+    The model is not exactly equivariant to these transforms, so their errors partly cancel: the
+    usual "+" of published tables (EDSR+), about +0.1-0.2 dB for 8x the compute.
+    """
+    total = torch.zeros(())
+    for quarter_turns in range(4):
+        for flip in (False, True):
+            x = torch.rot90(lr, quarter_turns, dims=(2, 3))
+            sr = _run_model(model, x.flip(3) if flip else x, dtype)
+            total = total + torch.rot90(sr.flip(3) if flip else sr, -quarter_turns, dims=(2, 3))
+    return total / 8
+
+
 @torch.inference_mode()
 def upscale_array(
     model: torch.nn.Module,
@@ -96,13 +111,16 @@ def upscale_array(
     dtype: torch.dtype = torch.float32,
     device: torch.device,
     out_dtype: type = np.uint8,
+    self_ensemble: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Super-resolve an HxWx3 float array in [0, 1] into an (sH)x(sW)x3 integer array.
 
     `tile` and `overlap` are in input pixels; ``tile=None`` runs the whole image at once.
+    `self_ensemble` averages each tile over its 8 flips/rotations (8x slower, a little more accurate).
     `progress(done, total)` is called after every tile (for UIs).
     """
+    run = _run_self_ensemble if self_ensemble else _run_model
     height, width, _ = rgb.shape
     tile_h = min(tile or height, height)
     tile_w = min(tile or width, width)
@@ -134,7 +152,7 @@ def upscale_array(
             left, right = max(0, x - overlap), min(width, x + tile_w + overlap)
             lr = torch.from_numpy(np.ascontiguousarray(rgb[top:bottom, left:right].transpose(2, 0, 1)))
             lr = lr[None].to(device).contiguous(memory_format=torch.channels_last)
-            sr = _run_model(model, lr, dtype)[0].clamp_(0, 1)
+            sr = run(model, lr, dtype)[0].clamp_(0, 1)
             oy, ox = (y - top) * scale, (x - left) * scale
             sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale].permute(1, 2, 0).cpu().numpy()
             w_x = blend_weights(x * scale, tile_w * scale, width * scale, ramp)
@@ -159,6 +177,7 @@ def upscale(
     overlap: int = 16,
     dtype: str = "float32",
     device: str | torch.device | None = None,
+    self_ensemble: bool = False,
     progress: Callable[[int, int], None] | bool | None = None,
 ) -> Image.Image:
     """Super-resolve a PIL image or numpy array and return a PIL image in the input's mode.
@@ -166,6 +185,7 @@ def upscale(
     RGBA/LA keep their alpha (upscaled with bicubic), L stays L, 16-bit grayscale stays 16-bit,
     P and CMYK come back as RGB(A). ``dtype="auto"`` picks fp16 on CUDA and bf16 on CPUs with
     native bf16; reduced precision falls back to fp32 for any tile that overflows.
+    ``self_ensemble=True`` averages the 8 flips/rotations of every tile (8x the time).
     ``progress=True`` shows a tqdm bar over tiles; a callable receives ``(done, total)``.
     The model is moved to the chosen device and put in eval mode.
     """
@@ -190,6 +210,7 @@ def upscale(
             dtype=select_dtype(dtype, torch_device),
             device=torch_device,
             out_dtype=np.uint16 if info.mode == "I;16" else np.uint8,
+            self_ensemble=self_ensemble,
             progress=report,
         )
     return from_rgb_array(out, info)

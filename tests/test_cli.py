@@ -80,6 +80,9 @@ def test_evaluate_prints_model_and_bicubic_rows(data_dir, model_dir, capsys):
     assert results[str(model_dir)]["Set5"]["images"] == 5
     assert main(["evaluate", "--model", str(model_dir), "--data", set5]) == 0
     assert "| bicubic |" in capsys.readouterr().out
+    assert main(["evaluate", "--model", str(model_dir), "--data", set5, "--json", "--self-ensemble"]) == 0
+    ensembled = json.loads(capsys.readouterr().out)[str(model_dir)]["Set5"]["psnr"]
+    assert ensembled != results[str(model_dir)]["Set5"]["psnr"]
 
 
 def test_evaluate_rejects_a_non_benchmark_folder(tmp_path, model_dir, capsys):

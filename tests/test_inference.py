@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import textwrap
+from functools import partial
 
 import numpy as np
 import pytest
@@ -8,7 +9,14 @@ import torch
 from PIL import Image
 
 from hf_srgan.evaluation import load_benchmark
-from hf_srgan.inference import blend_weights, select_device, select_dtype, tile_starts, upscale
+from hf_srgan.inference import (
+    blend_weights,
+    select_device,
+    select_dtype,
+    tile_starts,
+    upscale,
+    upscale_array,
+)
 from hf_srgan.models import WDRN_SMALL, SRGenerator
 
 
@@ -51,6 +59,25 @@ def test_sixteen_bit_input_keeps_sixteen_bit_output(tiny_model):
     out = upscale(tiny_model, Image.fromarray(gray))
     assert out.mode == "I;16" and out.size == (32, 32)
     assert np.asarray(out).max() > 255  # real 16-bit values, not 8-bit ones
+
+
+def test_self_ensemble_commutes_with_flips_and_rotations(rgb_image):
+    torch.manual_seed(0)
+    model = SRGenerator(**WDRN_SMALL).eval()  # random weights: far from flip-equivariant on its own
+    rgb = np.asarray(rgb_image, np.float32) / 255  # 24x32, not square: rotations change the shape
+    transformed = np.rot90(rgb[:, ::-1]).copy()
+
+    def gap_after_transform(ensemble: bool) -> int:
+        """Largest 16-bit difference between transform-then-upscale and upscale-then-transform."""
+        run = partial(
+            upscale_array, model, scale=4, tile=None, device=torch.device("cpu"), out_dtype=np.uint16
+        )
+        original = run(rgb, self_ensemble=ensemble).astype(np.int64)
+        moved = run(transformed, self_ensemble=ensemble).astype(np.int64)
+        return int(np.abs(np.rot90(original[:, ::-1]) - moved).max())
+
+    assert gap_after_transform(ensemble=False) > 100
+    assert gap_after_transform(ensemble=True) <= 2  # float summation order only
 
 
 def test_numpy_input(tiny_model):
