@@ -233,9 +233,9 @@ images (`../shared/data/train`), random HR patches (size per stage below; each f
 picked uniformly, or in proportion to its area where a stage says `--image_sampling area`), LR
 by antialiased bicubic, flips and rotations; L1 loss, or MSE where a stage's command says
 `--pixel_loss mse`; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same
-time on one 2-core machine, one thread each, in the same stages with the same data, batch, patch size, loss,
-schedule and number of steps (so the same samples seen): from scratch with a constant learning
-rate, then continued from the saved weights with a cosine decay. Terms: T91 and Flickr2K
+time on one 2-core machine, one thread each, in the same stages with the same data, batch,
+patch size, loss, schedule and number of steps (so the same samples seen): from scratch with a
+constant learning rate, then continued from the saved weights with a cosine decay. Terms: T91 and Flickr2K
 research use, BSD (BSDS300) non-commercial research and education, DIV2K academic research only.
 The weights inherit these restrictions.
 
