@@ -152,15 +152,12 @@ def comparison_figure() -> None:
 
 
 def self_ensemble_section(results: dict, ensembled: dict) -> str:
-    """Single-pass against self-ensemble rows for the PSNR-oriented models."""
-    lines = ["| model | " + " | ".join(SELF_ENSEMBLE_SETS) + " |", "|---|" + "---|" * len(SELF_ENSEMBLE_SETS)]
-    for name in ensembled:
-        if name == "bicubic":
-            continue
-        for label, rows in (("", results), (" + self-ensemble", ensembled)):
-            cells = [f"{rows[name][s]['psnr']:.2f} / {rows[name][s]['ssim']:.4f}" for s in SELF_ENSEMBLE_SETS]
-            lines.append(f"| {name}{label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """Each PSNR-oriented model's single-pass row followed by its self-ensemble row."""
+    rows = {}
+    for name in SELF_ENSEMBLE_MODELS:
+        rows[name] = {s: results[name][s] for s in SELF_ENSEMBLE_SETS}
+        rows[f"{name} + self-ensemble"] = ensembled[name]
+    return format_table(rows)
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
@@ -235,9 +232,9 @@ by antialiased bicubic, flips and rotations; L1 loss, or MSE where a stage's com
 `--pixel_loss mse`; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same
 time on one 2-core machine, one thread each, in the same stages with the same data, batch,
 patch size, loss, schedule and number of steps (so the same samples seen): from scratch with a
-constant learning rate, then continued from the saved weights with a cosine decay. Terms: T91 and Flickr2K
-research use, BSD (BSDS300) non-commercial research and education, DIV2K academic research only.
-The weights inherit these restrictions.
+constant learning rate, then continued from the saved weights with a cosine decay. Terms: T91
+and Flickr2K research use, BSD (BSDS300) non-commercial research and education, DIV2K academic
+research only. The weights inherit these restrictions.
 
 {training}
 
