@@ -45,7 +45,7 @@ PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD
 | ESRGAN RRDB, PSNR-oriented (16.7 M params) | 32.73 / 0.9011 | 28.99 / 0.7917 | 27.85 / 0.7455 |"""
 
 DESCRIPTIONS = {
-    "wdrn-x4": "WDRN, PSNR-oriented (L1 loss, MSE in the last stage). The default model of hf_srgan.",
+    "wdrn-x4": "WDRN, PSNR-oriented (L1 loss; MSE in stages 5 and 7). The default model of hf_srgan.",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned with a WGAN-GP critic (pixel content loss + adversarial term).",
 }
