@@ -45,7 +45,7 @@ PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD
 | ESRGAN RRDB, PSNR-oriented (16.7 M params) | 32.73 / 0.9011 | 28.99 / 0.7917 | 27.85 / 0.7455 |"""
 
 DESCRIPTIONS = {
-    "wdrn-x4": "WDRN, PSNR-oriented (L1 loss; MSE in stages 5 and 7). The default model of hf_srgan.",
+    "wdrn-x4": "WDRN, PSNR-oriented, the default model of hf_srgan.",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned with a WGAN-GP critic (pixel content loss + adversarial term).",
 }
@@ -79,6 +79,14 @@ def measure(models: list[str], sets: list[str], self_ensemble: bool = False) -> 
 def training_info(name: str) -> dict:
     path = BUNDLED_DIR / name / "training.json"
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def description(name: str) -> str:
+    """DESCRIPTIONS plus which stages used MSE, read from the recorded commands so it cannot drift."""
+    stages = training_info(name).get("stages", [])
+    mse = [str(number) for number, stage in enumerate(stages, 1) if "--pixel_loss mse" in stage["command"]]
+    losses = f" Pixel loss L1, MSE in stage(s) {', '.join(mse)}." if mse else ""
+    return DESCRIPTIONS.get(name, "") + losses
 
 
 def eval_results(results: dict, model: str) -> list[EvalResult]:
@@ -172,7 +180,7 @@ def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
         eval_results=eval_results(results, model),
     )
     table = format_table(results)
-    others = "\n".join(f"- `{name}`: {DESCRIPTIONS.get(name, '')}" for name in results if name != "bicubic")
+    others = "\n".join(f"- `{name}`: {description(name)}" for name in results if name != "bicubic")
     default_steps = training_info(DEFAULT_MODEL).get("steps", 0)
     training = "\n\n".join(f"**{name}**\n\n{training_section(name)}" for name in results if name != "bicubic")
     content = f"""---
@@ -181,7 +189,7 @@ def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
 
 # {model}
 
-{DESCRIPTIONS.get(model, "")} {count_parameters(generator) / 1e6:.2f} M parameters, 4x upscaling,
+{description(model)} {count_parameters(generator) / 1e6:.2f} M parameters, 4x upscaling,
 RGB in [0, 1] to RGB in [0, 1]. Bundled with the `hf-srgan` package and loadable offline by name.
 
 ## Architecture
