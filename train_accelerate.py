@@ -41,11 +41,23 @@ from hf_srgan.data import (
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, pixel_loss
-from hf_srgan.metrics import psnr, ssim
-from hf_srgan.models import PRESETS, SRGANDiscriminator, SRGenerator, VGG19Features, VGGFeatureDiscriminator
+from hf_srgan.metrics import niqe, psnr, ssim
+from hf_srgan.models import (
+    BACKBONE_LAYERS,
+    PRESETS,
+    FeatureDiscriminator,
+    SRGANDiscriminator,
+    SRGenerator,
+    build_feature_extractor,
+)
+from hf_srgan.models.features import parse_layer_weights
 from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Defaults per backbone. VGG19: SRGAN's VGG54; critic on mid and deep layers. EfficientNet-Lite0:
+# Projected GAN's four stages (strides 4, 8, 16, 32) for both.
+PERCEPTUAL_LAYERS = {"vgg19": "relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
+CRITIC_LAYERS = {"vgg19": "relu3_4,relu4_4,relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
 EMA_WEIGHTS = "ema.safetensors"
 
 
@@ -93,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no_cache", action="store_true", help="decode images on every access instead of caching them"
     )
     g.add_argument("--val_data", nargs="*", default=[], help="benchmark folders (HR/ + LR_bicubic/X4/)")
+    g.add_argument("--val_niqe", action="store_true", help="also score validation images with NIQE")
     g.add_argument("--eval_every", type=int, default=1000)
     g.add_argument("--sample_every", type=int, default=1000, help="save LR|bicubic|SR|HR strips")
     g = p.add_argument_group("optimisation")
@@ -107,8 +120,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--ema_decay", type=float, default=0.999)
     g.add_argument("--pixel_loss", choices=["l1", "mse"], default="l1")
     g = p.add_argument_group("gan phase")
-    g.add_argument("--content_loss", choices=["vgg", "l1", "mse"], default="vgg")
-    g.add_argument("--vgg_layer", default="relu5_4")
+    g.add_argument("--content_loss", choices=["perceptual", "l1", "mse"], default="perceptual")
+    g.add_argument(
+        "--feature_backbone",
+        choices=sorted(BACKBONE_LAYERS),
+        default="vgg19",
+        help="frozen ImageNet network of the perceptual loss and the 'features' critic",
+    )
+    g.add_argument(
+        "--perceptual_layers",
+        default=None,
+        help="layer[:weight],... (default: "
+        + "; ".join(f"{k}: {v}" for k, v in PERCEPTUAL_LAYERS.items())
+        + ")",
+    )
+    g.add_argument("--perceptual_criterion", choices=["l1", "mse"], default="l1")
+    g.add_argument(
+        "--feature_shift",
+        type=int,
+        default=16,
+        help="perceptual loss and feature critic see SR/HR at a random offset below this (0 = off): no grid",
+    )
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
     g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a vgg content loss")
@@ -117,7 +149,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper"
     )
     g.add_argument("--gp_weight", type=float, default=10.0)
-    g.add_argument("--discriminator", choices=["srgan", "vgg"], default="srgan")
+    g.add_argument(
+        "--discriminator",
+        choices=["srgan", "features", "none"],
+        default="srgan",
+        help="srgan: conv critic from scratch; features: heads on the frozen --feature_backbone; none",
+    )
+    g.add_argument(
+        "--critic_layers",
+        default=None,
+        help="features the 'features' critic reads (default: "
+        + "; ".join(f"{k}: {v}" for k, v in CRITIC_LAYERS.items())
+        + ")",
+    )
+    g.add_argument(
+        "--projection_channels", type=int, default=64, help="fixed random 1x1 projection per scale (0 = none)"
+    )
     g.add_argument("--spectral_norm", action="store_true")
     g.add_argument("--n_critic", type=int, default=1, help="critic steps per generator step")
     g.add_argument("--critic_learning_rate", type=float, default=1e-4)
@@ -127,6 +174,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.phase == "gan" and args.init_generator is None:
         p.error("--phase gan needs --init_generator (a pretrained generator folder or Hub id)")
+    if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
+        p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
     if args.push_to_hub:
         # Checked before training, not hours later at upload time.
         if not args.hub_model_id:
@@ -216,8 +265,10 @@ def find_checkpoint(args: argparse.Namespace) -> Path | None:
 
 
 # --- validation
-def validate(accelerator: Accelerator, generator: torch.nn.Module, benchmarks: dict, scale: int) -> dict:
-    """Y-channel PSNR/SSIM per benchmark set; images are split across processes and gathered."""
+def validate(
+    accelerator: Accelerator, generator: torch.nn.Module, benchmarks: dict, scale: int, with_niqe: bool
+) -> dict:
+    """Y-channel PSNR/SSIM (and NIQE) per benchmark set; images are split across processes and gathered."""
     results = {}
     for set_name, pairs in benchmarks.items():
         scores = []
@@ -225,12 +276,19 @@ def validate(accelerator: Accelerator, generator: torch.nn.Module, benchmarks: d
             for i in mine:
                 rgb = np.asarray(pairs[i].lr, dtype=np.float32) / 255.0
                 sr = upscale_array(generator, rgb, scale=scale, tile=None, device=accelerator.device)
-                scores.append((psnr(sr, pairs[i].hr, shave=scale), ssim(sr, pairs[i].hr, shave=scale)))
+                scores.append(
+                    (
+                        psnr(sr, pairs[i].hr, shave=scale),
+                        ssim(sr, pairs[i].hr, shave=scale),
+                        niqe(sr, shave=scale) if with_niqe else float("nan"),
+                    )
+                )
         # Processes hold different numbers of images, so gather Python objects rather than tensors.
         gathered = np.array(accelerator.gather_for_metrics(scores, use_gather_object=True))
         results[set_name] = {
             "psnr": float(gathered[:, 0].mean()),
             "ssim": float(gathered[:, 1].mean()),
+            **({"niqe": float(gathered[:, 2].mean())} if with_niqe else {}),
             "images": len(gathered),
         }
     return results
@@ -253,10 +311,29 @@ def save_sample(path: Path, generator: torch.nn.Module, pair, scale: int, device
 
 
 def build_content_loss(args: argparse.Namespace) -> torch.nn.Module:
-    if args.content_loss == "vgg":
-        vgg = VGG19Features((args.vgg_layer,), weights=args.vgg_weights)  # fails loudly without weights
-        return PerceptualLoss(vgg, {args.vgg_layer: 1.0})
+    """Perceptual (fails loudly without the backbone's weights) or a pixel loss."""
+    if args.content_loss == "perceptual":
+        layers = parse_layer_weights(args.perceptual_layers or PERCEPTUAL_LAYERS[args.feature_backbone])
+        features = build_feature_extractor(args.feature_backbone, tuple(layers), args.vgg_weights)
+        return PerceptualLoss(
+            features, layers, criterion=args.perceptual_criterion, max_shift=args.feature_shift
+        )
     return pixel_loss(args.content_loss)
+
+
+def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
+    if args.discriminator == "none":
+        return None
+    if args.discriminator == "srgan":
+        return SRGANDiscriminator(spectral_norm=args.spectral_norm)
+    layers = tuple(parse_layer_weights(args.critic_layers or CRITIC_LAYERS[args.feature_backbone]))
+    features = build_feature_extractor(args.feature_backbone, layers, args.vgg_weights)
+    return FeatureDiscriminator(
+        features,
+        projection_channels=args.projection_channels,
+        spectral_norm=args.spectral_norm,
+        max_shift=args.feature_shift,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -291,18 +368,17 @@ def main(argv: list[str] | None = None) -> None:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args))
 
     gan = args.phase == "gan"
+    critic = None
     if gan:
         try:
             content_loss = build_content_loss(args)
-            critic = (
-                VGGFeatureDiscriminator(vgg_weights=args.vgg_weights, spectral_norm=args.spectral_norm)
-                if args.discriminator == "vgg"
-                else SRGANDiscriminator(spectral_norm=args.spectral_norm)
-            )
-        except RuntimeError as err:
+            critic = build_critic(args)
+        except (RuntimeError, ValueError) as err:
             raise SystemExit(f"error: {err}") from None
         content_loss = content_loss.to(accelerator.device)
         adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight)
+    if critic is not None:
+        critic.to(memory_format=memory_format)
         critic_params = [p for p in critic.parameters() if p.requires_grad]
         critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
     train_pixel_loss = pixel_loss(args.pixel_loss)
@@ -334,7 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     benchmarks = {Path(folder).name: load_benchmark(folder, args.scale) for folder in args.val_data}
 
     generator, optimizer, scheduler, loader = accelerator.prepare(generator, optimizer, scheduler, loader)
-    if gan:
+    if critic is not None:
         critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
 
     # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
@@ -376,10 +452,17 @@ def main(argv: list[str] | None = None) -> None:
         }
 
     def evaluate_now() -> None:
-        results = validate(accelerator, ema.module, benchmarks, args.scale)
+        results = validate(accelerator, ema.module, benchmarks, args.scale, args.val_niqe)
         history.append({"step": step, **results})
         accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=step)
-        accelerator.print(f"step {step}: " + ", ".join(f"{k} {v['psnr']:.2f} dB" for k, v in results.items()))
+        accelerator.log({f"val/{k}/niqe": v["niqe"] for k, v in results.items() if "niqe" in v}, step=step)
+        accelerator.print(
+            f"step {step}: "
+            + ", ".join(
+                f"{k} {v['psnr']:.2f} dB" + (f" NIQE {v['niqe']:.2f}" if "niqe" in v else "")
+                for k, v in results.items()
+            )
+        )
 
     if benchmarks and not history:
         evaluate_now()  # the baseline every later evaluation is compared with
@@ -393,7 +476,7 @@ def main(argv: list[str] | None = None) -> None:
         for lr_batch, hr_batch in epoch_loader:
             lr_batch = lr_batch.contiguous(memory_format=memory_format)
             logs = {}
-            if gan:
+            if critic is not None:
                 # Critic step(s) on this batch's HR and on fresh SR images.
                 for _ in range(args.n_critic):
                     with torch.no_grad():
@@ -409,9 +492,12 @@ def main(argv: list[str] | None = None) -> None:
                 content = args.content_weight * content_loss(sr.float(), hr_batch)
                 if args.pixel_weight > 0:
                     content = content + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
-                adv = adversarial.generator_loss(critic(sr))
-                loss = content + args.adv_weight * adv
-                logs.update(content_loss=content.item(), adv_loss=adv.item())
+                loss = content
+                logs["content_loss"] = content.item()
+                if critic is not None:
+                    adv = adversarial.generator_loss(critic(sr))
+                    loss = loss + args.adv_weight * adv
+                    logs["adv_loss"] = adv.item()
             else:
                 loss = train_pixel_loss(sr.float(), hr_batch)
 

@@ -73,10 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(run=run_upscale)
 
     ev = commands.add_parser(
-        "evaluate", help="PSNR/SSIM (Y channel, shave=scale) on benchmark folders", **defaults
+        "evaluate", help="PSNR/SSIM [NIQE] (Y channel, shave=scale) on benchmark folders", **defaults
     )
     ev.add_argument("--data", nargs="+", required=True, help="folders with HR/ and LR_bicubic/X<scale>/")
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ev.add_argument(
+        "--niqe", action="store_true", help="add NIQE (no-reference, lower = more natural) and an HR row"
+    )
     add_inference_options(ev, several_models=True)
     ev.set_defaults(run=run_evaluate)
     return parser
@@ -138,6 +141,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         results = evaluate_generators(
             args.model,
             args.data,
+            with_niqe=args.niqe,
             tile=args.tile or None,
             overlap=args.overlap,
             dtype=args.dtype,

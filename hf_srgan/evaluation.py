@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from tqdm.auto import tqdm
 
 from hf_srgan.imageio import open_image
 from hf_srgan.inference import upscale
-from hf_srgan.metrics import psnr, ssim
+from hf_srgan.metrics import niqe, psnr, ssim
 from hf_srgan.models import SRGenerator
 
 
@@ -42,30 +43,55 @@ def bicubic_upscale(lr: Image.Image, scale: int) -> Image.Image:
     return lr.resize((lr.width * scale, lr.height * scale), Image.Resampling.BICUBIC)
 
 
-def score_set(pairs: list[BenchmarkPair], upscaler: Callable[[Image.Image], Image.Image], shave: int) -> dict:
-    """Mean PSNR/SSIM of `upscaler` over a benchmark set."""
-    psnrs, ssims = [], []
-    for pair in pairs:
+def score_set(
+    pairs: list[BenchmarkPair],
+    upscaler: Callable[[Image.Image], Image.Image],
+    shave: int,
+    with_niqe: bool = False,
+    desc: str = "",
+) -> dict:
+    """Mean PSNR/SSIM (and NIQE, on the same shaved Y channel) of `upscaler` over a benchmark set."""
+    scores: dict[str, list[float]] = {"psnr": [], "ssim": [], **({"niqe": []} if with_niqe else {})}
+    for pair in tqdm(pairs, desc=desc, unit="img", leave=False, disable=not desc):
         sr = upscaler(pair.lr)
-        psnrs.append(psnr(sr, pair.hr, shave=shave))
-        ssims.append(ssim(sr, pair.hr, shave=shave))
-    return {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)), "images": len(pairs)}
+        scores["psnr"].append(psnr(sr, pair.hr, shave=shave))
+        scores["ssim"].append(ssim(sr, pair.hr, shave=shave))
+        if with_niqe:
+            scores["niqe"].append(niqe(sr, shave=shave))
+    return {**{k: float(np.mean(v)) for k, v in scores.items()}, "images": len(pairs)}
+
+
+def score_hr_niqe(pairs: list[BenchmarkPair], shave: int) -> dict:
+    """NIQE of the ground truth: the floor a perceptual model is measured against."""
+    return {"niqe": float(np.mean([niqe(pair.hr, shave=shave) for pair in pairs])), "images": len(pairs)}
 
 
 def evaluate(
-    upscalers: dict[str, Callable[[Image.Image], Image.Image]], folders: list[str | Path], scale: int = 4
+    upscalers: dict[str, Callable[[Image.Image], Image.Image]],
+    folders: list[str | Path],
+    scale: int = 4,
+    with_niqe: bool = False,
 ) -> dict[str, dict[str, dict]]:
-    """``{row: {set: {"psnr", "ssim", "images"}}}`` for each named upscaler and benchmark folder."""
-    results: dict[str, dict[str, dict]] = {name: {} for name in upscalers}
+    """``{row: {set: {"psnr", "ssim", ["niqe"], "images"}}}`` per upscaler and benchmark folder.
+
+    With NIQE an ``HR`` row (NIQE only) comes first, so every table shows how natural the ground
+    truth itself scores.
+    """
+    results: dict[str, dict[str, dict]] = {**({"HR": {}} if with_niqe else {}), **{n: {} for n in upscalers}}
     for folder in folders:
+        set_name = Path(folder).name
         pairs = load_benchmark(folder, scale)
+        if with_niqe:
+            results["HR"][set_name] = score_hr_niqe(pairs, shave=scale)
         for name, upscaler in upscalers.items():
-            results[name][Path(folder).name] = score_set(pairs, upscaler, shave=scale)
+            results[name][set_name] = score_set(
+                pairs, upscaler, shave=scale, with_niqe=with_niqe, desc=f"{set_name} {name}"
+            )
     return results
 
 
 def evaluate_generators(
-    models: list[str], folders: list[str | Path], **upscale_kwargs
+    models: list[str], folders: list[str | Path], with_niqe: bool = False, **upscale_kwargs
 ) -> dict[str, dict[str, dict]]:
     """Bicubic plus each generator (bundled name, folder or Hub id) on benchmark folders.
 
@@ -80,14 +106,20 @@ def evaluate_generators(
     upscalers = {"bicubic": lambda lr: bicubic_upscale(lr, scale)}
     for name, generator in generators.items():
         upscalers[name] = lambda lr, g=generator: upscale(g, lr, **upscale_kwargs)
-    return evaluate(upscalers, folders, scale=scale)
+    return evaluate(upscalers, folders, scale=scale, with_niqe=with_niqe)
 
 
 def format_table(results: dict[str, dict[str, dict]]) -> str:
-    """A Markdown table: one row per upscaler, PSNR (dB) / SSIM per set."""
+    """A Markdown table: one row per upscaler, PSNR (dB) / SSIM per set, then NIQE per set if scored."""
     sets = list(next(iter(results.values())))
-    lines = ["| model | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    niqe_sets = [s for s in sets if any("niqe" in row.get(s, {}) for row in results.values())]
+    header = sets + [f"{s} NIQE" for s in niqe_sets]
+    lines = ["| model | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
     for name, per_set in results.items():
-        cells = [f"{per_set[s]['psnr']:.2f} / {per_set[s]['ssim']:.4f}" for s in sets]
+        cells = [
+            f"{per_set[s]['psnr']:.2f} / {per_set[s]['ssim']:.4f}" if "psnr" in per_set[s] else "-"
+            for s in sets
+        ]
+        cells += [f"{per_set[s]['niqe']:.2f}" if "niqe" in per_set[s] else "-" for s in niqe_sets]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Training losses: pixel, VGG perceptual, WGAN-GP and the SRGAN paper's BCE adversarial loss."""
+"""Training losses: pixel, perceptual (VGG19 or EfficientNet-Lite0 features), WGAN-GP, hinge and BCE."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hf_srgan.models.vgg import VGG19Features
+from hf_srgan.models.features import random_shift_crop
 
 
 def pixel_loss(kind: str) -> nn.Module:
@@ -18,26 +18,38 @@ def pixel_loss(kind: str) -> nn.Module:
 
 
 class PerceptualLoss(nn.Module):
-    """Weighted distance between VGG19 activations of SR and HR images (Johnson et al., SRGAN).
+    """Weighted distance between pretrained-network features of SR and HR images (Johnson et al.).
 
-    SRGAN's "VGG54" content loss is ``layer_weights={"relu5_4": 1.0}``. Activations are
-    compared with MSE (as in SRGAN) or L1.
+    `features` is any frozen extractor returning ``{layer: tensor}`` (see
+    `hf_srgan.models.features`). SRGAN's "VGG54" is VGG19 ``{"relu5_4": 1.0}`` with MSE; ESRGAN's
+    is the pre-activation ``{"conv5_4": 1.0}`` with L1. On EfficientNet-Lite0 the stage outputs
+    are pre-activation already. ``max_shift`` > 1 compares both images at a random common offset
+    each call (see `random_shift_crop`), which keeps strided backbones from imprinting a grid.
     """
 
-    def __init__(self, vgg: VGG19Features, layer_weights: dict[str, float], criterion: str = "mse") -> None:
+    def __init__(
+        self, features: nn.Module, layer_weights: dict[str, float], criterion: str = "l1", max_shift: int = 0
+    ) -> None:
         super().__init__()
-        missing = set(layer_weights) - set(vgg.layers)
+        self.max_shift = max_shift
+        missing = set(layer_weights) - set(features.layers)
         if missing:
-            raise ValueError(f"the VGG extractor does not return {sorted(missing)}")
-        self.vgg = vgg
+            raise ValueError(
+                f"the feature extractor does not return {sorted(missing)}; it returns {list(features.layers)}"
+            )
+        self.features = features
         self.layer_weights = dict(layer_weights)
         self.criterion = pixel_loss(criterion)
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        sr_features = self.vgg(sr)
+        sr, hr = random_shift_crop(sr, hr, max_shift=self.max_shift)
+        sr_features = self.features(sr)
         with torch.no_grad():
-            hr_features = self.vgg(hr)
-        return sum(w * self.criterion(sr_features[k], hr_features[k]) for k, w in self.layer_weights.items())
+            hr_features = self.features(hr)
+        return sum(
+            w * self.criterion(sr_features[k].float(), hr_features[k].float())
+            for k, w in self.layer_weights.items()
+        )
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -53,11 +65,12 @@ class AdversarialLoss:
     """The critic and generator objectives of a GAN, on raw critic scores (no sigmoid in the critic).
 
     ``"wgan-gp"``: critic minimises E[D(fake)] - E[D(real)] + gp_weight * GP; generator
-    minimises -E[D(fake)]. ``"bce"``: the SRGAN paper's loss with ``BCEWithLogits`` on the
-    same scores (numerically stable, identical to sigmoid + BCE).
+    minimises -E[D(fake)]. ``"hinge"`` (Projected GAN, BigGAN): critic minimises
+    E[relu(1 - D(real))] + E[relu(1 + D(fake))], generator -E[D(fake)]. ``"bce"``: the SRGAN
+    paper's loss with ``BCEWithLogits`` on the same scores (identical to sigmoid + BCE).
     """
 
-    KINDS = ("wgan-gp", "bce")
+    KINDS = ("wgan-gp", "hinge", "bce")
 
     def __init__(self, kind: str = "wgan-gp", gp_weight: float = 10.0) -> None:
         if kind not in self.KINDS:
@@ -72,6 +85,8 @@ class AdversarialLoss:
             return F.binary_cross_entropy_with_logits(
                 real_scores, torch.ones_like(real_scores)
             ) + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
+        if self.kind == "hinge":
+            return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
         wasserstein = fake_scores.mean() - real_scores.mean()
         return wasserstein + self.gp_weight * gradient_penalty(critic, real, fake)
 

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, gradient_penalty, pixel_loss
+from hf_srgan.models import build_feature_extractor
 from hf_srgan.models.vgg import VGG19Features
 
 
@@ -56,7 +57,7 @@ def test_bce_losses_match_sigmoid_cross_entropy():
 
 def test_unknown_losses_are_rejected():
     with pytest.raises(ValueError):
-        AdversarialLoss("hinge")
+        AdversarialLoss("lsgan")
     with pytest.raises(ValueError):
         pixel_loss("huber")
 
@@ -78,3 +79,24 @@ def test_perceptual_loss_compares_vgg_features():
     assert value.item() > 0 and x.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="does not return"):
         PerceptualLoss(vgg, {"relu5_4": 1.0})
+
+
+def test_perceptual_loss_on_efficientnet_features():
+    features = build_feature_extractor("efficientnet_lite0", ("stage2", "stage5"))
+    loss = PerceptualLoss(features, {"stage2": 0.5, "stage5": 0.5})
+    hr = torch.rand(1, 3, 64, 64)
+    sr = hr.clone().requires_grad_(True)
+    assert loss(sr, hr).item() == pytest.approx(0.0)
+    blurred = torch.nn.functional.avg_pool2d(hr, 5, 1, 2).requires_grad_(True)
+    value = loss(blurred, hr)
+    value.backward()
+    assert value.item() > 0 and blurred.grad.abs().sum() > 0
+
+
+def test_hinge_loss():
+    adversarial = AdversarialLoss("hinge")
+    critic = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Identity())  # score = the value itself
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])
+    # relu(1 - real) = [0, 0.5], relu(1 + fake) = [0, 1]
+    assert adversarial.critic_loss(critic, real, fake).item() == pytest.approx(0.25 + 0.5)
+    assert adversarial.generator_loss(fake).item() == pytest.approx(1.0)

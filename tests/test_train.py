@@ -94,10 +94,19 @@ def vgg_weights(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("discriminator", ["srgan", "vgg"])
+@pytest.mark.parametrize(
+    ("backbone", "discriminator", "adversarial_loss"),
+    [
+        ("vgg19", "srgan", "wgan-gp"),
+        ("vgg19", "features", "wgan-gp"),
+        ("efficientnet_lite0", "features", "hinge"),
+        ("efficientnet_lite0", "none", "wgan-gp"),
+    ],
+)
 def test_gan_phase_runs_from_a_pretrained_generator(
-    data_dir, pretrained, vgg_weights, tmp_path, discriminator
+    data_dir, pretrained, vgg_weights, tmp_path, backbone, discriminator, adversarial_loss
 ):
+    layers = {"vgg19": "relu2_2,relu3_4", "efficientnet_lite0": "stage2,stage3"}[backbone]
     run(
         common_args(
             data_dir,
@@ -107,14 +116,52 @@ def test_gan_phase_runs_from_a_pretrained_generator(
             max_steps=4,
             batch_size=2,
             vgg_weights=vgg_weights,
-            vgg_layer="relu2_2",
+            feature_backbone=backbone,
+            perceptual_layers=layers,
+            critic_layers=layers,
             discriminator=discriminator,
+            adversarial_loss=adversarial_loss,
             n_critic=2,
+            val_data=data_dir / "benchmark" / "Set5",
+            val_niqe=True,
+            eval_every=4,
         )
     )
     state = trainer_state(tmp_path)
     assert state["step"] == 4 and math.isfinite(state["last_loss"])
+    assert math.isfinite(state["history"][-1]["Set5"]["niqe"])
     SRGenerator.from_pretrained(tmp_path / "final")
+
+
+def test_gan_phase_refuses_to_start_without_a_content_loss(data_dir, pretrained, tmp_path):
+    result = run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            content_weight=0,
+            max_steps=2,
+        ),
+        check=False,
+    )
+    assert result.returncode == 2 and "needs a content loss" in result.stderr
+
+
+def test_unknown_perceptual_layer_lists_the_valid_ones(data_dir, pretrained, tmp_path):
+    result = run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            feature_backbone="efficientnet_lite0",
+            perceptual_layers="conv5_4",
+            max_steps=2,
+        ),
+        check=False,
+    )
+    assert result.returncode != 0 and "choose from" in result.stderr and "stage7" in result.stderr
 
 
 def test_gan_phase_refuses_to_start_without_vgg_weights(data_dir, pretrained, tmp_path):

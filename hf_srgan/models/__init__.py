@@ -1,17 +1,23 @@
-"""Generators, critics and the VGG19 feature extractor."""
+"""Generators, critics and the frozen pretrained feature networks (VGG19, EfficientNet-Lite0)."""
 
-from hf_srgan.models.discriminator import SRGANDiscriminator, VGGFeatureDiscriminator
+from hf_srgan.models.discriminator import FeatureDiscriminator, SRGANDiscriminator
+from hf_srgan.models.efficientnet import EfficientNetLite0Features, FeatureWeightsError
+from hf_srgan.models.features import BACKBONE_LAYERS, build_feature_extractor
 from hf_srgan.models.generator import PRESETS, WDRN_SMALL, ModelLoadError, SRGenerator, count_parameters
 from hf_srgan.models.vgg import VGG19Features, VGGWeightsError
 
 __all__ = [
+    "BACKBONE_LAYERS",
     "PRESETS",
     "WDRN_SMALL",
+    "EfficientNetLite0Features",
+    "FeatureDiscriminator",
+    "FeatureWeightsError",
     "ModelLoadError",
     "SRGANDiscriminator",
     "SRGenerator",
     "VGG19Features",
-    "VGGFeatureDiscriminator",
     "VGGWeightsError",
+    "build_feature_extractor",
     "count_parameters",
 ]

@@ -3,16 +3,18 @@
 Both return one unbounded score per image (no sigmoid): that is what a Wasserstein critic needs,
 and the BCE option applies ``BCEWithLogits`` on the same scores. They accept any input size
 because the last layers are 1x1 convs averaged over space. No batch norm, since the WGAN-GP
-gradient penalty is defined per sample; spectral norm is optional.
+gradient penalty is defined per sample; spectral norm is optional. `SRGANDiscriminator` learns
+from scratch; `FeatureDiscriminator` builds on a frozen ImageNet network (transfer learning).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
-from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS, VGG19Features
+from hf_srgan.models.features import feature_channels, random_shift_crop
 
 
 def _conv(in_ch: int, out_ch: int, kernel: int, stride: int, spectral_norm: bool) -> nn.Conv2d:
@@ -47,27 +49,54 @@ class SRGANDiscriminator(nn.Module):
         return self.head(self.features(x)).mean(dim=(1, 2, 3))
 
 
-class VGGFeatureDiscriminator(nn.Module):
-    """Frozen VGG19 features followed by a small trainable conv critic."""
+class FeatureDiscriminator(nn.Module):
+    """The transfer-learning critic: frozen pretrained features at several scales, small heads on top.
+
+    Each requested feature map (e.g. EfficientNet-Lite0 ``stage2/3/5/7`` at strides 4-32, or VGG19
+    ``relu3_4, relu4_4``) gets an optional fixed random 1x1 projection (Projected GAN's
+    cross-channel mixing: it spreads the critic's attention over all pretrained channels, never
+    trained) and a trainable head of two convs that scores every location. The image's score is
+    the sum over scales of the mean location score. Only the heads train, so the critic starts
+    from ImageNet's notion of natural texture instead of learning one from a few hundred images.
+    In training mode each call sees the input at a random offset below ``max_shift`` (see
+    `random_shift_crop`).
+    """
 
     def __init__(
         self,
-        layer: str = "relu4_4",
-        vgg_weights: str | None = DEFAULT_VGG_WEIGHTS,
-        hidden: int = 256,
+        features: nn.Module,
+        projection_channels: int = 64,
+        hidden: int = 64,
         spectral_norm: bool = False,
+        max_shift: int = 0,
+        seed: int = 0,
     ) -> None:
         super().__init__()
-        self.layer = layer
-        self.vgg = VGG19Features((layer,), weights=vgg_weights)
-        in_ch = [m for m in self.vgg.features if isinstance(m, nn.Conv2d)][-1].out_channels
-        self.head = nn.Sequential(
-            _conv(in_ch, hidden, 3, 1, spectral_norm),
-            nn.LeakyReLU(0.2),
-            _conv(hidden, hidden, 3, 2, spectral_norm),
-            nn.LeakyReLU(0.2),
-            _score_head(hidden, hidden, spectral_norm),
-        )
+        self.features = features
+        self.max_shift = max_shift
+        channels = feature_channels(features)
+        rng = torch.Generator().manual_seed(seed)
+        self.heads = nn.ModuleDict()
+        for name, in_ch in channels.items():
+            if projection_channels:
+                weight = torch.empty(projection_channels, in_ch, 1, 1)
+                nn.init.kaiming_normal_(weight, generator=rng)
+                self.register_buffer(f"projection_{name}", weight)
+            width = projection_channels or in_ch
+            self.heads[name] = nn.Sequential(
+                _conv(width, hidden, 3, 1, spectral_norm),
+                nn.LeakyReLU(0.2),
+                _conv(hidden, 1, 1, 1, spectral_norm),
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.vgg(x)[self.layer]).mean(dim=(1, 2, 3))
+        (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
+        features = self.features(x)
+        score = x.new_zeros(x.shape[0])
+        for name, head in self.heads.items():
+            f = features[name]
+            projection = getattr(self, f"projection_{name}", None)
+            if projection is not None:
+                f = F.conv2d(f, projection.to(f.dtype))
+            score = score + head(f).mean(dim=(1, 2, 3))
+        return score

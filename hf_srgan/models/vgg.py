@@ -14,6 +14,8 @@ from huggingface_hub import hf_hub_download
 from safetensors.torch import load_file
 from torch import nn
 
+from hf_srgan.models.efficientnet import FeatureWeightsError
+
 DEFAULT_VGG_WEIGHTS = "timm/vgg19.tv_in1k"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -37,7 +39,7 @@ def _layer_names() -> list[str]:
 LAYER_NAMES = _layer_names()
 
 
-class VGGWeightsError(RuntimeError):
+class VGGWeightsError(FeatureWeightsError):
     """VGG19 weights could not be found or do not fit."""
 
 

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from hf_srgan.models import SRGANDiscriminator, VGGFeatureDiscriminator
+from hf_srgan.losses import gradient_penalty
+from hf_srgan.models import FeatureDiscriminator, SRGANDiscriminator, build_feature_extractor
 
 
 @pytest.mark.parametrize("size", [(32, 32), (96, 96), (40, 72)])
@@ -27,10 +28,23 @@ def test_spectral_norm_option():
     assert any("parametrizations" in name for name, _ in critic.named_parameters())
 
 
-def test_vgg_feature_critic_trains_only_its_head():
-    critic = VGGFeatureDiscriminator(layer="relu2_2", vgg_weights=None, hidden=16)
+def test_feature_critic_trains_only_its_heads_and_keeps_its_projections_fixed():
+    features = build_feature_extractor("efficientnet_lite0", ("stage2", "stage3", "stage5", "stage7"))
+    critic = FeatureDiscriminator(features, projection_channels=16, hidden=8)
     trainable = {n.split(".")[0] for n, p in critic.named_parameters() if p.requires_grad}
-    assert trainable == {"head"}
-    scores = critic(torch.rand(2, 3, 48, 40))
+    assert trainable == {"heads"}
+    assert critic.projection_stage7.shape == (16, 320, 1, 1)
+    assert "projection_stage7" in critic.state_dict()  # checkpoints keep the random projection
+    x = torch.rand(2, 3, 96, 80)
+    scores = critic(x)
     scores.sum().backward()
     assert scores.shape == (2,)
+    assert all(p.grad is not None for p in critic.heads.parameters())
+
+
+def test_feature_critic_supports_the_gradient_penalty():
+    features = build_feature_extractor("vgg19", ("relu2_2", "relu3_4"), vgg_weights=None)
+    critic = FeatureDiscriminator(features, projection_channels=0, hidden=8)
+    penalty = gradient_penalty(critic, torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32))
+    penalty.backward()
+    assert penalty.item() > 0 and critic.heads["relu2_2"][0].weight.grad.abs().sum() > 0
