@@ -36,6 +36,7 @@ from hf_srgan.data import (
     DEFAULT_HUB_DATASET,
     Degradation,
     SRPatchDataset,
+    ignore_stop_signals,
     load_image_sources,
 )
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
@@ -397,8 +398,11 @@ def main(argv: list[str] | None = None) -> None:
         image_sampling=args.image_sampling,
     )
     accelerator.print(
-        f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, skipped)"
+        f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, "
+        f"{len(dataset.bad_images)} unreadable: skipped)"
     )
+    for problem in dataset.bad_images:
+        accelerator.print(f"warning: unreadable training image {problem}")
     loader = DataLoader(
         dataset,
         batch_size=args.batch_size,
@@ -406,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
         drop_last=True,
         num_workers=args.num_workers,
         persistent_workers=args.num_workers > 0,
+        worker_init_fn=ignore_stop_signals,
     )
     benchmarks = {Path(folder).name: load_benchmark(folder, args.scale) for folder in args.val_data}
 
@@ -583,9 +588,12 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
         card["eval_table"] = (
             "Validation during training (Y-channel PSNR dB / SSIM, shave 4):\n\n" + format_table(rows)
         )
-    (final_dir / "README.md").unlink(missing_ok=True)
-    generator.save_pretrained(final_dir, model_card_kwargs=card)
-    (final_dir / "training_history.json").write_text(json.dumps(history, indent=2))
+    # Written beside final/ and swapped in, so a kill mid-export leaves the previous export whole.
+    staging = final_dir.with_name("final.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    generator.save_pretrained(staging, model_card_kwargs=card)
+    (staging / "training_history.json").write_text(json.dumps(history, indent=2))
+    replace_folder(staging, final_dir)
     accelerator.print(f"exported the EMA generator to {final_dir}")
     if args.push_to_hub:
         try:
@@ -596,6 +604,16 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
                 f"push to {repo} failed ({type(err).__name__}: {str(err).splitlines()[0]}); "
                 f"the model is saved in {final_dir}: upload it with `hf upload {repo} {final_dir}`"
             ) from err
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put `new` at `target`: the old folder is moved aside first and removed last."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _has_tensorboard() -> bool:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import signal
 import sys
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from hf_srgan.evaluation import evaluate_generators, format_table
-from hf_srgan.imageio import ImageLoadError, open_image
+from hf_srgan.imageio import ImageLoadError, atomic_save, open_image
 from hf_srgan.inference import DTYPES, upscale
 from hf_srgan.models import ModelLoadError, SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL
 
+# Write errors that no later image can escape: stop instead of failing every image the same way.
+FATAL_WRITE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 
 
@@ -92,47 +97,105 @@ def load_model(name: str) -> SRGenerator:
         raise CLIError(str(err).splitlines()[0]) from err
 
 
-def iter_inputs(inputs: list[Path]) -> Iterator[Path]:
-    """Files as given; folders expanded (recursively) to the image files in them."""
-    for path in inputs:
-        if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
+@dataclass
+class Job:
+    """One input image and where its result goes."""
+
+    source: Path
+    target: Path
+
+
+def find_images(folder: Path) -> tuple[list[Path], list[str]]:
+    """Image files under `folder` (symlinks followed once) and the entries that cannot be read.
+
+    Broken symlinks and symlink loops are reported, not fatal: one bad entry must not stop a batch.
+    """
+    found, problems = [], []
+    for root, dirs, files in os.walk(folder, onerror=lambda err: problems.append(f"{err.filename}: {err}")):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            try:
+                path.resolve(strict=True)
+            except (OSError, RuntimeError) as err:  # dangling link, loop, permission
+                problems.append(f"{path}: unreadable path ({err.__class__.__name__}: {err})")
+                continue
+            found.append(path)
+    return found, problems
+
+
+def plan_jobs(inputs: list[Path], output_dir: Path, scale: int) -> tuple[list[Job], list[str]]:
+    """Map inputs to outputs, mirroring each folder's tree under `output_dir`.
+
+    Refuses (CLIError, before any work) when two inputs would write the same output, naming both.
+    Files inside `output_dir` are skipped, so running with `-o` inside an input folder never
+    upscales the tool's own earlier results.
+    """
+    out_root = output_dir.resolve()
+    jobs, problems, claimed = [], [], {}
+    for item in inputs:
+        if item.is_dir():
+            files, bad = find_images(item)
+            problems += bad
+            # Files under the output folder are earlier results of ours, not inputs.
+            files = [f for f in files if out_root not in f.resolve().parents]
+            pairs = [(f, output_dir / f.relative_to(item).parent) for f in files]
         else:
-            yield path
+            pairs = [(item, output_dir)]
+        for source, folder in pairs:
+            target = folder / f"{source.stem}_x{scale}.png"
+            key = os.path.normcase(os.path.abspath(target))
+            if key in claimed:
+                raise CLIError(
+                    f"{claimed[key]} and {source} would both be written to {target}; "
+                    "rename one or upscale them into different folders"
+                )
+            claimed[key] = source
+            jobs.append(Job(source, target))
+    return jobs, problems
 
 
 def run_upscale(args: argparse.Namespace) -> int:
     model = load_model(args.model)
-    files = list(iter_inputs(args.inputs))
-    if not files:
+    jobs, failures = plan_jobs(args.inputs, args.output_dir, model.scale)
+    for problem in failures:
+        tqdm.write(f"skipped {problem}", file=sys.stderr)
+    if not jobs and not failures:
         raise CLIError("no input images found")
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    inputs = {f.resolve() for f in files}
-    failures = []
-    for path in tqdm(files, desc="images", unit="img"):
-        target = args.output_dir / f"{path.stem}_x{model.scale}.png"
+    inputs = {job.source.resolve() for job in jobs}
+    written = 0
+    for job in tqdm(jobs, desc="images", unit="img"):
         try:
-            if target.resolve() in inputs:
-                raise ImageLoadError(str(path), f"output {target} would overwrite an input")
-            image = open_image(path)
-            big = args.tile and max(image.size) > args.tile
-            result = upscale(
-                model,
-                image,
-                tile=args.tile or None,
-                overlap=args.overlap,
-                dtype=args.dtype,
-                device=args.device,
-                self_ensemble=args.self_ensemble,
-                progress=bool(big),
-            )
-            result.save(target)
+            if job.target.resolve() in inputs:
+                raise ImageLoadError(str(job.source), f"output {job.target} would overwrite an input")
+            image = open_image(job.source)
+            try:
+                result = upscale(
+                    model,
+                    image,
+                    tile=args.tile or None,
+                    overlap=args.overlap,
+                    dtype=args.dtype,
+                    device=args.device,
+                    self_ensemble=args.self_ensemble,
+                    progress=bool(args.tile and max(image.size) > args.tile),
+                )
+            except ValueError as err:  # a mode or value range with no clear meaning
+                raise ImageLoadError(str(job.source), str(err)) from None
+            job.target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_save(result, job.target)
+            written += 1
         except ImageLoadError as err:
             failures.append(str(err))
             tqdm.write(f"skipped {err}", file=sys.stderr)
-    print(f"{len(files) - len(failures)} upscaled into {args.output_dir}, {len(failures)} failed")
+        except OSError as err:  # writing: full disk, permissions; the temporary file is gone already
+            if err.errno in FATAL_WRITE_ERRORS:
+                raise CLIError(f"cannot write to {args.output_dir} ({err.strerror}); stopped") from err
+            failures.append(f"{job.source}: could not write {job.target} ({err.strerror or err})")
+            tqdm.write(f"failed {failures[-1]}", file=sys.stderr)
+    print(f"{written} upscaled into {args.output_dir}, {len(failures)} failed")
     return 1 if failures else 0
 
 
@@ -154,8 +217,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminate(signum: int, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so a save in progress removes its temporary file."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     args.debug = getattr(args, "debug", False)
     try:
         return args.run(args)

@@ -8,7 +8,10 @@ source is ``goodfellowliu/DIV2K`` restricted to ``DIV2K_train_HR.zip`` (800 HR i
 
 from __future__ import annotations
 
+import io
 import os
+import signal
+import warnings
 from dataclasses import dataclass
 
 import datasets
@@ -66,6 +69,20 @@ class Degradation:
         return hr.resize((hr.width // self.scale, hr.height // self.scale), Image.Resampling.BICUBIC)
 
 
+class BadImageError(ValueError):
+    """A training image that cannot be decoded; the message names it."""
+
+
+def ignore_stop_signals(worker_id: int) -> None:
+    """DataLoader ``worker_init_fn``: leave SIGTERM/SIGINT to the trainer.
+
+    `kill -TERM -- -PGID` (schedulers, service managers) reaches the workers too; if they died
+    first, the trainer would crash on a dead worker before it could write its checkpoint.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class SRPatchDataset(Dataset):
     """Random HR crops with their LR counterparts, augmented with flips and 90-degree rotations.
 
@@ -86,6 +103,7 @@ class SRPatchDataset(Dataset):
         cache: bool = True,
         augment: bool = True,
         image_sampling: str = "uniform",
+        max_bad_fraction: float = 0.01,
     ) -> None:
         if image_sampling not in ("uniform", "area"):
             raise ValueError(f"image_sampling must be 'uniform' or 'area', got {image_sampling!r}")
@@ -94,7 +112,8 @@ class SRPatchDataset(Dataset):
             raise ValueError(
                 f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}"
             )
-        self.images = images
+        # Decoded here rather than by `datasets`, so every failure can name its file.
+        self.images = images.cast_column("image", datasets.Image(decode=False))
         self.patch_size = patch_size
         self.samples_per_epoch = samples_per_epoch
         self.augment = augment
@@ -103,15 +122,27 @@ class SRPatchDataset(Dataset):
         crop_counts: list[int] = []
         self.cached: list[np.ndarray] | None = [] if cache else None
         self.skipped = 0
+        self.bad_images: list[str] = []
         for i in range(len(images)):
-            image = images[i]["image"]  # lazily decoded: .size reads only the header
-            if min(image.size) < patch_size:
-                self.skipped += 1
+            try:
+                image = self._open(i, decode=cache)  # not cached: only the header, decoded per patch
+                if min(image.size) < patch_size:
+                    self.skipped += 1
+                    continue
+                pixels = np.asarray(image.convert("RGB")) if self.cached is not None else None
+            except BadImageError as err:
+                self.bad_images.append(str(err))
                 continue
             self.indices.append(i)
             crop_counts.append((image.width - patch_size + 1) * (image.height - patch_size + 1))
             if self.cached is not None:
-                self.cached.append(np.asarray(image.convert("RGB")))
+                self.cached.append(pixels)
+        total = len(self.indices) + len(self.bad_images)
+        if self.bad_images and len(self.bad_images) > max_bad_fraction * total:
+            raise ValueError(
+                f"{len(self.bad_images)} of {total} training images are unreadable, more than "
+                f"{max_bad_fraction:.0%}: " + "; ".join(self.bad_images[:5])
+            )
         if not self.indices:
             raise ValueError(f"no training image is at least {patch_size}x{patch_size} pixels")
         self.crop_counts = torch.tensor(crop_counts, dtype=torch.float64)
@@ -119,16 +150,30 @@ class SRPatchDataset(Dataset):
     def __len__(self) -> int:
         return self.samples_per_epoch
 
+    def _open(self, i: int, decode: bool) -> Image.Image:
+        """Image i, from its bytes or path, decoded or only its header read; BadImageError names it."""
+        record = self.images[i]["image"]
+        name = record.get("path") or f"image #{i}"
+        try:
+            image = Image.open(io.BytesIO(record["bytes"]) if record.get("bytes") else record["path"])
+            if decode:
+                image.load()  # a truncated file fails here
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+            raise BadImageError(f"{name}: {err}") from None
+        return image
+
     def _image(self, k: int) -> np.ndarray:
         if self.cached is not None:
             return self.cached[k]
-        return np.asarray(self.images[self.indices[k]]["image"].convert("RGB"))
+        return np.asarray(self._open(self.indices[k], decode=True).convert("RGB"))
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.image_sampling == "area":
-            image = self._image(int(torch.multinomial(self.crop_counts, 1)))
-        else:
-            image = self._image(index % len(self.indices))
+        k = int(torch.multinomial(self.crop_counts, 1)) if self.image_sampling == "area" else index
+        try:
+            image = self._image(k % len(self.indices))
+        except BadImageError as err:  # lazy decoding found a broken file: say which, use another
+            warnings.warn(f"skipping unreadable training image {err}", stacklevel=2)
+            return self[int(torch.randint(0, len(self), ()))]
         size = self.patch_size
         top = int(torch.randint(0, image.shape[0] - size + 1, ()))
         left = int(torch.randint(0, image.shape[1] - size + 1, ()))

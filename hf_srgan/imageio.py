@@ -9,6 +9,7 @@ the input's own mode.
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,18 @@ class ModeInfo:
 
 def to_rgb_array(image: Image.Image) -> tuple[np.ndarray, ModeInfo]:
     """An HxWx3 float32 array in [0, 1] and what is needed to restore the input's mode."""
+    if image.mode == "F":  # float TIFFs: values in [0, 1] have a clear meaning, anything else doesn't
+        gray = np.asarray(image, dtype=np.float32)
+        if not np.isfinite(gray).all() or gray.min() < 0 or gray.max() > 1:
+            raise ValueError("float images (mode F) must hold finite values in [0, 1]")
+        return np.repeat(gray[..., None], 3, axis=2), ModeInfo("L", None)
+    if image.mode == "I":  # 32-bit integers: accept what fits 16 bits, refuse the rest
+        values = np.asarray(image)
+        if values.min() < 0 or values.max() > 65535:
+            raise ValueError(f"32-bit integer image with values {values.min()}..{values.max()}: not 0-65535")
+        image = Image.fromarray(values.astype(np.uint16))
+    if image.mode in ("L", "RGB") and "transparency" in image.info:  # PNG tRNS: a colour key
+        image = image.convert("LA" if image.mode == "L" else "RGBA")
     if image.mode in SIXTEEN_BIT_MODES:
         gray = np.asarray(image, dtype=np.float32) / 65535.0
         return np.repeat(np.clip(gray, 0, 1)[..., None], 3, axis=2), ModeInfo("I;16", None)
@@ -151,7 +164,36 @@ def as_pil(image: Image.Image | np.ndarray) -> Image.Image:
             )
         return Image.fromarray(array)
     if np.issubdtype(array.dtype, np.floating):
-        array = np.round(np.clip(array, 0.0, 1.0) * 255.0)
+        if not np.isfinite(array).all():
+            raise ValueError("float arrays must hold finite values in [0, 1], got NaN or inf")
+        if array.min() < 0 or array.max() > 1:
+            raise ValueError(
+                f"float arrays must hold values in [0, 1], got {array.min():g}..{array.max():g} "
+                "(divide 0-255 data by 255, or pass uint8)"
+            )
+        array = np.round(array * 255.0)
     elif array.dtype != np.uint8:
         raise ValueError(f"unsupported array dtype {array.dtype}; use uint8, uint16 or float in [0, 1]")
     return Image.fromarray(array.astype(np.uint8))
+
+
+def atomic_save(image: Image.Image, target: Path, **save_kwargs) -> None:
+    """Save so that `target` is either its old self or the complete new image, never a part.
+
+    The image goes to a hidden temporary file in the same folder, is flushed to disk, then renamed
+    over `target`; a rename replaces the name only, so a hard-linked old target is not modified.
+    On any failure (full disk, signal) the temporary file is removed.
+    """
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(
+                handle, format=Image.registered_extensions().get(target.suffix.lower(), "PNG"), **save_kwargs
+            )
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

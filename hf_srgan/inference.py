@@ -20,6 +20,11 @@ from tqdm.auto import tqdm
 from hf_srgan.imageio import as_pil, from_rgb_array, to_rgb_array
 from hf_srgan.models.generator import SRGenerator
 
+
+class NonFiniteOutputError(RuntimeError):
+    """The model's output holds NaN or inf even in float32."""
+
+
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -82,7 +87,11 @@ def _run_model(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dtype) -> 
         if torch.isfinite(sr).all():
             return sr
         warnings.warn(f"{dtype} produced NaN/inf on a tile; recomputing it in float32", stacklevel=3)
-    return model(lr)
+    sr = model(lr)
+    if not torch.isfinite(sr).all():
+        # A black or white image with exit code 0 would hide this; it means broken weights.
+        raise NonFiniteOutputError("the model produced NaN/inf values: its weights are broken")
+    return sr
 
 
 def _run_self_ensemble(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -16,7 +16,10 @@ def bundled_models() -> list[str]:
 
 
 def resolve_bundled(name_or_path: str) -> str:
-    """The bundled folder for a bundled name, otherwise the argument unchanged (a path or Hub id)."""
-    if name_or_path in bundled_models():
+    """The bundled folder for a bundled name, otherwise the argument unchanged (a path or Hub id).
+
+    A folder that exists under the given name wins: `./wdrn-x4` is the user's, not ours.
+    """
+    if name_or_path in bundled_models() and not Path(name_or_path).exists():
         return str(BUNDLED_DIR / name_or_path)
     return name_or_path

@@ -26,7 +26,7 @@ def test_upscale_files_and_folders_and_report_bad_ones(tmp_path, model_dir, caps
     code = main(["upscale", str(inputs), str(single), "-o", str(out), "--model", str(model_dir)])
     assert code == 1  # one bad file fails the run, but not the batch
     assert Image.open(out / "a_x4.png").size == (32, 24)
-    assert Image.open(out / "b_x4.png").mode == "RGBA"
+    assert Image.open(out / "sub" / "b_x4.png").mode == "RGBA"  # the input tree is mirrored
     assert Image.open(out / "c_x4.png").mode == "L"
     err = capsys.readouterr()
     assert "broken.png: empty file" in err.err

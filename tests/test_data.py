@@ -87,3 +87,33 @@ def test_area_sampling_draws_images_in_proportion_to_their_crops(tmp_path):
     assert sum(int(hr.max() == 0) for _, hr in (uniform[i] for i in range(200))) == 100
     with pytest.raises(ValueError, match="image_sampling"):
         SRPatchDataset(images, patch_size=32, image_sampling="by_size")
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_a_truncated_image_is_skipped_and_named(image_folder):
+    rng = np.random.default_rng(1)
+    for i in range(3, 120):  # 120 images: one bad one is under the 1% default
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), np.uint8)).save(image_folder / f"img{i}.png")
+    _truncate(image_folder / "img0.png")
+    dataset = SRPatchDataset(load_image_source(str(image_folder)), patch_size=32)
+    assert len(dataset.bad_images) == 1 and "img0.png" in dataset.bad_images[0]
+    assert len(dataset.indices) == 119
+
+
+def test_too_many_bad_images_stop_with_their_names(image_folder):
+    _truncate(image_folder / "img2.png")
+    with pytest.raises(ValueError, match=r"1 of 3 training images are unreadable.*img2\.png"):
+        SRPatchDataset(load_image_source(str(image_folder)), patch_size=32)
+
+
+def test_uncached_loading_replaces_a_bad_image_with_a_warning(image_folder):
+    dataset = SRPatchDataset(load_image_source(str(image_folder)), patch_size=32, cache=False)
+    _truncate(image_folder / "img0.png")  # broken after the header was read
+    with pytest.warns(UserWarning, match="img0.png"):
+        for i in range(12):
+            lr, hr = dataset[i]
+            assert hr.shape == (3, 32, 32)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from hf_srgan.evaluation import load_benchmark
 from hf_srgan.inference import (
+    NonFiniteOutputError,
     blend_weights,
     select_device,
     select_dtype,
@@ -145,3 +146,17 @@ def test_8k_output_has_bounded_memory():
     )
     peak_gb = int(result.stdout.split()[-1]) / 1024**2
     assert peak_gb < 2.0, f"peak RSS {peak_gb:.2f} GB"
+
+
+def test_float_arrays_outside_0_1_are_refused_not_whitened(tiny_model):
+    with pytest.raises(ValueError, match=r"\[0, 1\].*divide 0-255 data by 255"):
+        upscale(tiny_model, np.full((8, 8, 3), 200.0))
+    with pytest.raises(ValueError, match="finite"):
+        upscale(tiny_model, np.full((8, 8, 3), np.nan))
+
+
+def test_nan_weights_raise_instead_of_returning_black(tiny_model, rgb_image):
+    for parameter in tiny_model.parameters():
+        parameter.data.fill_(float("nan"))
+    with pytest.raises(NonFiniteOutputError):
+        upscale(tiny_model, rgb_image)

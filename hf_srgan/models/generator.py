@@ -40,6 +40,7 @@ stages, 9x9 tail. This is the baseline that WDRN must beat when trained the same
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -47,6 +48,7 @@ from pathlib import Path
 import torch
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, HFValidationError, LocalEntryNotFoundError
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
@@ -190,6 +192,15 @@ class SRGenerator(
         growth: int = 32,
     ) -> None:
         super().__init__()
+        for name, value, limit in (
+            ("channels", channels, 1024),
+            ("num_blocks", num_blocks, 64),
+            ("num_layers", num_layers, 16),
+            ("growth", growth, 512),
+        ):
+            # Bounds keep a corrupt or hostile config.json from allocating gigabytes.
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+                raise ValueError(f"{name} must be an integer from 1 to {limit}, got {value!r}")
         if arch not in ARCHS:
             raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
         if scale not in (2, 4, 8):
@@ -233,6 +244,8 @@ class SRGenerator(
             )
         try:
             return super().from_pretrained(source, **kwargs)
+        except ModelLoadError:
+            raise
         except (HFValidationError, LocalEntryNotFoundError, EntryNotFoundError, OSError) as err:
             reason = str(err).splitlines()[0]
             known = ", ".join(bundled_models()) or "none"
@@ -240,6 +253,9 @@ class SRGenerator(
                 f"could not load generator {source!r} (not a folder, not bundled [{known}], "
                 f"and the Hub gave: {reason})"
             ) from err
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError) as err:
+            config = os.path.join(source, CONFIG_NAME) if os.path.isdir(source) else f"{source}/{CONFIG_NAME}"
+            raise ModelLoadError(f"{config} is not a valid generator config: {err}") from err
 
     @classmethod
     def _from_pretrained(
@@ -268,7 +284,10 @@ class SRGenerator(
                 local_files_only=local_files_only,
             )
         model = cls(**model_kwargs)
-        state_dict = load_file(weights_file, device=str(map_location))
+        try:
+            state_dict = load_file(weights_file, device=str(map_location))
+        except (SafetensorError, OSError) as err:  # empty, truncated or not safetensors at all
+            raise ModelLoadError(f"{weights_file} is not a readable safetensors file: {err}") from err
         try:
             model.load_state_dict(state_dict, strict=strict)
         except RuntimeError as err:

@@ -115,3 +115,27 @@ def test_hub_id_loads_offline_from_a_hub_cache(tmp_path, tiny_model, monkeypatch
     shutil.rmtree(snapshot)
     with pytest.raises(ModelLoadError):
         SRGenerator.from_pretrained("org/wdrn-tiny", cache_dir=cache)
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("model.safetensors", b"", "model.safetensors is not a readable safetensors file"),
+        ("model.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{", "model.safetensors is not a readable"),
+        ("config.json", b"{broken", "config.json is not a valid generator config"),
+        ("config.json", b"[1, 2]", "config.json is not a valid generator config"),
+        ("config.json", b'{"channels": "many"}', "channels must be an integer"),
+        ("config.json", b'{"channels": 1000000000}', "channels must be an integer from 1 to 1024"),
+    ],
+)
+def test_broken_files_raise_model_load_error_naming_the_file(tmp_path, tiny_model, file, content, message):
+    tiny_model.save_pretrained(tmp_path)
+    (tmp_path / file).write_bytes(content)
+    with pytest.raises(ModelLoadError, match=message):
+        SRGenerator.from_pretrained(tmp_path)
+
+
+def test_an_existing_local_folder_wins_over_a_bundled_name(tmp_path, tiny_model, monkeypatch):
+    tiny_model.save_pretrained(tmp_path / "wdrn-x4")
+    monkeypatch.chdir(tmp_path)
+    assert SRGenerator.from_pretrained("wdrn-x4").body.blocks[0].layers[0][0].out_channels == 8
