@@ -193,7 +193,7 @@ def wait_for_checkpoint(process, output_dir, min_step, timeout=300):
     raise AssertionError("no checkpoint in time")
 
 
-def start(args):
+def start(args, **popen_kwargs):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
         [sys.executable, SCRIPT, *args],
@@ -202,6 +202,7 @@ def start(args):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **popen_kwargs,
     )
 
 
@@ -228,6 +229,25 @@ def test_sigterm_saves_a_checkpoint_before_exiting(data_dir, tmp_path):
     assert process.returncode == 0, err
     stopped_at = int(out.split("stopped by signal at step ")[1].split(";")[0])
     assert trainer_state(tmp_path)["step"] == stopped_at >= 5
+
+
+def test_sigterm_to_the_process_group_with_loader_workers_still_checkpoints(data_dir, tmp_path):
+    """What a scheduler does: every process of the group, DataLoader workers included, gets SIGTERM."""
+    args = common_args(data_dir, tmp_path, max_steps=100_000, checkpoint_every=5, num_workers=2)
+    process = start(args, start_new_session=True)
+    wait_for_checkpoint(process, tmp_path, 5)
+    os.killpg(process.pid, signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "killed by signal" not in err
+    stopped_at = int(out.split("stopped by signal at step ")[1].split(";")[0])
+    assert trainer_state(tmp_path)["step"] == stopped_at >= 5
+
+
+def test_export_replaces_final_whole(data_dir, pretrained):
+    # The export went through final.tmp and was swapped in; nothing is left beside it.
+    assert (pretrained / "final" / "config.json").is_file()
+    assert not (pretrained / "final.tmp").exists() and not (pretrained / "final.old").exists()
 
 
 def test_too_many_non_finite_losses_stop_with_a_clear_error(data_dir, tmp_path):
