@@ -14,15 +14,18 @@ locally from the repository: `python space/app.py`. Settings come from environme
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from functools import cache
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 from PIL import Image
 
 from hf_srgan import DEFAULT_MODEL, ImageLoadError, SRGenerator, bundled_models, open_image, upscale
+from hf_srgan.imageio import to_rgb_array
 from hf_srgan.inference import select_device, select_dtype
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
@@ -30,6 +33,9 @@ MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
 DTYPE = os.environ.get("HF_SRGAN_DTYPE", "auto")
 TILE = int(os.environ.get("HF_SRGAN_TILE", 128))
 CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 1))
+OUTPUT_ROOT = Path(tempfile.gettempdir()) / "hf_srgan_space"
+OUTPUT_MAX_AGE_S = 600.0
+GRADIO_CACHE_CLEANUP = (600, 1800)  # every 10 min, delete Gradio's cached files older than 30 min
 
 
 def configured_models() -> list[str]:
@@ -55,18 +61,41 @@ def load_input(path: str | None) -> Image.Image:
 
 def preview(path: str | None) -> Image.Image | None:
     """Show the upload, or refuse it at once with the reason."""
-    return None if path is None else load_input(path)
+    return None if path is None else display_copy(load_input(path))
 
 
 def display_copy(image: Image.Image) -> Image.Image:
-    """What the browser slider can show: 8-bit RGB(A), whatever the file's mode."""
-    if image.mode == "I;16":
-        return image.point(lambda v: v / 257).convert("L").convert("RGB")
-    return image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    """What the browser can show: 8-bit RGB(A), read the way the model reads it (CMYK, float, 16-bit)."""
+    try:
+        rgb, info = to_rgb_array(image)
+    except ValueError as err:  # e.g. a float TIFF outside [0, 1]
+        raise gr.Error(f"Cannot use this image: {err}") from None
+    shown = Image.fromarray(np.round(rgb * 255).astype(np.uint8))
+    if info.alpha is not None:
+        shown.putalpha(info.alpha)
+    return shown
+
+
+def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
+    """A new folder for one result, after removing results older than `max_age_s`.
+
+    Gradio copies returned files into its own cache (cleaned by ``delete_cache``), so ours are
+    only needed for a moment; without this a long-running public Space fills its disk.
+    """
+    OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in OUTPUT_ROOT.iterdir():
+        try:
+            if now - old.stat().st_mtime > max_age_s:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:  # removed by a concurrent request
+            pass
+    return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
 def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Progress()):  # noqa: B008
     image = load_input(path)
+    shown_input = display_copy(image)  # refuses meaningless modes before any work
     try:
         model = load_model(model_name)
     except Exception as err:
@@ -84,9 +113,8 @@ def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Pr
         progress=lambda done, total: progress(done / total, desc=f"tile {done}/{total}"),
     )
     elapsed = time.perf_counter() - start
-    bicubic = display_copy(image).resize(result.size, Image.Resampling.BICUBIC)
-    out_dir = Path(tempfile.mkdtemp(prefix="hf_srgan_"))
-    download = out_dir / f"{Path(path).stem}_x{model.scale}.png"
+    bicubic = shown_input.resize(result.size, Image.Resampling.BICUBIC)
+    download = fresh_output_dir() / f"{Path(path).stem}_x{model.scale}.png"
     result.save(download)
     info = (
         f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
@@ -98,7 +126,7 @@ def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Pr
 def build_demo() -> gr.Blocks:
     models = configured_models()
     examples = sorted(str(p) for p in EXAMPLES_DIR.glob("*.png"))
-    with gr.Blocks(title="hf_srgan: 4x super-resolution") as demo:
+    with gr.Blocks(title="hf_srgan: 4x super-resolution", delete_cache=GRADIO_CACHE_CLEANUP) as demo:
         gr.Markdown(
             "# hf_srgan: 4x super-resolution\n"
             "Upload a picture and compare **bicubic** (left) with the **WDRN** super-resolution (right): "

@@ -96,6 +96,31 @@ def test_bad_uploads_get_a_clear_message(client, server, tmp_path, content, mess
         client.predict(handle_file(str(path)), server[1], api_name="/upscale")
 
 
+@pytest.mark.parametrize("kind", ["cmyk", "float"])
+def test_previews_of_cmyk_and_float_uploads_are_shown_as_rgb(client, tmp_path, kind):
+    from gradio_client import handle_file
+
+    path = tmp_path / f"{kind}.tif"
+    if kind == "cmyk":
+        Image.new("CMYK", (20, 10), (0, 255, 255, 0)).save(path)  # red
+    else:
+        Image.fromarray(np.full((10, 20), 0.5, np.float32), mode="F").save(path)
+    shown = np.asarray(Image.open(client.predict(handle_file(str(path)), api_name="/preview")).convert("RGB"))
+    assert shown.shape == (10, 20, 3)
+    expected = (255, 0, 0) if kind == "cmyk" else (128, 128, 128)
+    np.testing.assert_allclose(shown[5, 10], expected, atol=2)
+
+
+def test_float_upload_outside_0_1_gets_a_clear_message(client, server, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / "hdr.tif"
+    Image.fromarray(np.full((10, 20), 7.5, np.float32), mode="F").save(path)
+    with pytest.raises(AppError, match=r"in \[0, 1\]"):
+        client.predict(handle_file(str(path)), server[1], api_name="/upscale")
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_in_a_real_browser(server, photo):
     shown = capture(server[0], photo, OUTPUT_DIR / "space.png", slider_at=0.25)
@@ -118,11 +143,26 @@ def test_app_starts_from_the_repository_root(tmp_path):
     assert out.stdout.strip().endswith("Blocks"), out.stderr
 
 
-def test_default_model_is_preselected(monkeypatch):
+def load_app_module():
     import importlib.util
 
-    monkeypatch.delenv("HF_SRGAN_MODELS", raising=False)
     spec = importlib.util.spec_from_file_location("space_app", REPO_ROOT / "space" / "app.py")
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
-    assert app.configured_models()[0] == "wdrn-x4"
+    return app
+
+
+def test_default_model_is_preselected(monkeypatch):
+    monkeypatch.delenv("HF_SRGAN_MODELS", raising=False)
+    assert load_app_module().configured_models()[0] == "wdrn-x4"
+
+
+def test_old_results_are_deleted_by_later_requests(monkeypatch, tmp_path):
+    app = load_app_module()
+    monkeypatch.setattr(app, "OUTPUT_ROOT", tmp_path / "outputs")
+    first = app.fresh_output_dir()
+    (first / "result.png").write_bytes(b"x")
+    second = app.fresh_output_dir(max_age_s=3600)
+    assert first.exists() and second.exists()
+    third = app.fresh_output_dir(max_age_s=-1)  # everything counts as old
+    assert not first.exists() and not second.exists() and third.exists()
