@@ -1,0 +1,128 @@
+"""Seconds per GAN generator step for each training variant, and the share spent in the frozen network.
+
+    python benchmarks/gan_step.py                      # WDRN, batch 4, 96 px HR patches, fp32 and bf16
+    python benchmarks/gan_step.py --batch 8 --steps 5 --precisions bf16
+
+Variants, as `train_accelerate.py --phase gan` runs them (EfficientNet-Lite0 perceptual loss on
+stages 2/3/5/7 plus 0.1 L1 in all three):
+(a) perceptual loss alone (`--discriminator none`), (b) + the SRGAN conv critic trained from
+scratch, (c) + the transfer-learning critic on frozen EfficientNet-Lite0 features, both WGAN-GP
+with one critic step per generator step. A step is the critic update plus the generator update.
+
+The frozen network's share is measured, not guessed: its forward (no grad) and forward+backward
+(to the input) are timed alone on the same batch and multiplied by the passes each variant makes
+(perceptual: 1 + 1; feature critic: 2 forward on real/fake, 1 forward+backward for the generator,
+and the gradient penalty's forward + double backward, counted as 2 forward+backward).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss
+from hf_srgan.models import FeatureDiscriminator, SRGANDiscriminator, SRGenerator, build_feature_extractor
+
+LAYERS = ("stage2", "stage3", "stage5", "stage7")
+
+
+def timed(fn, steps: int) -> float:
+    """Mean seconds per call, after one warm-up call."""
+    fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return (time.perf_counter() - start) / steps
+
+
+def gan_step_fn(variant: str, batch: int, patch: int, bf16: bool):
+    generator = SRGenerator().train().to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(generator.parameters(), 1e-4)
+    perceptual = PerceptualLoss(
+        build_feature_extractor("efficientnet_lite0", LAYERS), dict.fromkeys(LAYERS, 0.25)
+    )
+    critic = None
+    if variant == "srgan":
+        critic = SRGANDiscriminator()
+    elif variant == "features":
+        critic = FeatureDiscriminator(build_feature_extractor("efficientnet_lite0", LAYERS), max_shift=16)
+    if critic is not None:
+        critic = critic.train().to(memory_format=torch.channels_last)
+        critic_optimizer = torch.optim.Adam([p for p in critic.parameters() if p.requires_grad], 1e-4)
+    adversarial = AdversarialLoss("wgan-gp")
+    lr = torch.rand(batch, 3, patch // 4, patch // 4).contiguous(memory_format=torch.channels_last)
+    hr = torch.rand(batch, 3, patch, patch)
+
+    def step() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            if critic is not None:
+                with torch.no_grad():
+                    fake = generator(lr)
+                critic_loss = adversarial.critic_loss(critic, hr, fake)
+                critic_optimizer.zero_grad()
+                critic_loss.backward()
+                critic_optimizer.step()
+            sr = generator(lr)
+            loss = perceptual(sr.float(), hr) + 0.1 * (sr.float() - hr).abs().mean()
+            if critic is not None:
+                loss = loss + 5e-3 * adversarial.generator_loss(critic(sr))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def frozen_network_seconds(variant: str, batch: int, patch: int, bf16: bool, steps: int) -> float:
+    features = build_feature_extractor("efficientnet_lite0", LAYERS)
+    x = torch.rand(batch, 3, patch, patch)
+
+    def forward() -> None:
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            features(x)
+
+    def forward_backward() -> None:
+        y = x.clone().requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            total = sum(f.float().mean() for f in features(y).values())
+        total.backward()
+
+    fwd, fwd_bwd = timed(forward, steps), timed(forward_backward, steps)
+    passes = {"none": (1, 1), "srgan": (1, 1), "features": (3, 4)}[variant]  # (forward, forward+backward)
+    return passes[0] * fwd + passes[1] * fwd_bwd
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--patch", type=int, default=96, help="HR patch side")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--precisions", nargs="+", choices=["fp32", "bf16"], default=["fp32", "bf16"])
+    args = parser.parse_args()
+    print(
+        f"# WDRN, batch {args.batch}, {args.patch} px HR, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}"
+    )
+    print("| variant | precision | s / generator step | x (a) same precision | frozen network share |")
+    print("|---|---|---|---|---|")
+    names = {"none": "(a) perceptual only", "srgan": "(b) + SRGAN critic", "features": "(c) + feature critic"}
+    for precision in args.precisions:
+        bf16 = precision == "bf16"
+        baseline = None
+        for variant in ("none", "srgan", "features"):
+            torch.manual_seed(0)
+            seconds = timed(gan_step_fn(variant, args.batch, args.patch, bf16), args.steps)
+            baseline = baseline or seconds
+            share = frozen_network_seconds(variant, args.batch, args.patch, bf16, args.steps) / seconds
+            ratio = seconds / baseline
+            print(
+                f"| {names[variant]} | {precision} | {seconds:.2f} | {ratio:.2f} | {share:.0%} |", flush=True
+            )
+
+
+if __name__ == "__main__":
+    main()
