@@ -40,7 +40,10 @@ def add_inference_options(parser: argparse.ArgumentParser, several_models: bool 
         "--overlap", type=int, default=16, help="context/blend overlap between tiles, input px"
     )
     parser.add_argument(
-        "--dtype", choices=["auto", *DTYPES], default="float32", help="auto: bf16 CPU / fp16 CUDA"
+        "--dtype",
+        choices=["auto", *DTYPES],
+        default="auto",
+        help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else float32",
     )
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
     parser.add_argument(
@@ -74,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("upscale", help="upscale image files or folders of images", **defaults)
     up.add_argument("inputs", nargs="+", type=Path, help="image files and/or folders")
     up.add_argument("-o", "--output-dir", type=Path, required=True, help="where <name>_x<scale>.png files go")
+    up.add_argument(
+        "--outscale",
+        type=positive_float,
+        default=None,
+        help="final scale (e.g. 2, 3, 1.5): the model's output resampled with an antialiased filter",
+    )
     add_inference_options(up)
     up.set_defaults(run=run_upscale)
 
@@ -88,6 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_inference_options(ev, several_models=True)
     ev.set_defaults(run=run_evaluate)
     return parser
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def scale_label(scale: float) -> str:
+    """2.0 -> "2", 1.5 -> "1.5": the part of an output name after "_x"."""
+    return f"{scale:g}"
 
 
 def load_model(name: str) -> SRGenerator:
@@ -126,7 +150,7 @@ def find_images(folder: Path) -> tuple[list[Path], list[str]]:
     return found, problems
 
 
-def plan_jobs(inputs: list[Path], output_dir: Path, scale: int) -> tuple[list[Job], list[str]]:
+def plan_jobs(inputs: list[Path], output_dir: Path, scale: str) -> tuple[list[Job], list[str]]:
     """Map inputs to outputs, mirroring each folder's tree under `output_dir`.
 
     Refuses (CLIError, before any work) when two inputs would write the same output, naming both.
@@ -159,7 +183,7 @@ def plan_jobs(inputs: list[Path], output_dir: Path, scale: int) -> tuple[list[Jo
 
 def run_upscale(args: argparse.Namespace) -> int:
     model = load_model(args.model)
-    jobs, failures = plan_jobs(args.inputs, args.output_dir, model.scale)
+    jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:
         tqdm.write(f"skipped {problem}", file=sys.stderr)
     if not jobs and not failures:
@@ -181,6 +205,7 @@ def run_upscale(args: argparse.Namespace) -> int:
                     device=args.device,
                     self_ensemble=args.self_ensemble,
                     progress=bool(args.tile and max(image.size) > args.tile),
+                    outscale=args.outscale,
                 )
             except ValueError as err:  # a mode or value range with no clear meaning
                 raise ImageLoadError(str(job.source), str(err)) from None

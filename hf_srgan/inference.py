@@ -9,6 +9,7 @@ integers, so peak memory is one row band of floats plus the output image, whatev
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 
@@ -188,6 +189,7 @@ def upscale(
     device: str | torch.device | None = None,
     self_ensemble: bool = False,
     progress: Callable[[int, int], None] | bool | None = None,
+    outscale: float | None = None,
 ) -> Image.Image:
     """Super-resolve a PIL image or numpy array and return a PIL image in the input's mode.
 
@@ -196,9 +198,13 @@ def upscale(
     native bf16; reduced precision falls back to fp32 for any tile that overflows.
     ``self_ensemble=True`` averages the 8 flips/rotations of every tile (8x the time).
     ``progress=True`` shows a tqdm bar over tiles; a callable receives ``(done, total)``.
+    ``outscale`` (e.g. 2, 3 or 1.5) returns that final scale instead of the model's: the model's
+    output is resampled with an antialiased Lanczos filter, as Real-ESRGAN's ``--outscale`` does.
     The model is moved to the chosen device and put in eval mode.
     """
-    rgb, info = to_rgb_array(as_pil(image))
+    pil = as_pil(image)
+    target = output_size(pil.size, outscale) if outscale is not None else None
+    rgb, info = to_rgb_array(pil)
     torch_device = select_device(device)
     model = model.to(torch_device).eval()
     callback = progress if callable(progress) else None
@@ -222,4 +228,17 @@ def upscale(
             self_ensemble=self_ensemble,
             progress=report,
         )
-    return from_rgb_array(out, info)
+    result = from_rgb_array(out, info)
+    if target is not None and target != result.size:
+        result = result.resize(target, Image.Resampling.LANCZOS)
+    return result
+
+
+def output_size(size: tuple[int, int], outscale: float) -> tuple[int, int]:
+    """The (width, height) for a final scale; refuses scales that are not positive finite numbers."""
+    if isinstance(outscale, bool) or not isinstance(outscale, int | float) or not math.isfinite(outscale):
+        raise ValueError(f"outscale must be a positive number, got {outscale!r}")
+    if outscale <= 0:
+        raise ValueError(f"outscale must be a positive number, got {outscale!r}")
+    width, height = (max(1, round(side * outscale)) for side in size)
+    return width, height

@@ -93,7 +93,12 @@ def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
     return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
-def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Progress()):  # noqa: B008
+def run_upscale(
+    path: str | None,
+    model_name: str,
+    outscale: float = 4,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+):
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
     try:
@@ -111,10 +116,11 @@ def run_upscale(path: str | None, model_name: str, progress: gr.Progress = gr.Pr
         dtype=DTYPE,
         device=device,
         progress=lambda done, total: progress(done / total, desc=f"tile {done}/{total}"),
+        outscale=None if outscale == model.scale else outscale,
     )
     elapsed = time.perf_counter() - start
     bicubic = shown_input.resize(result.size, Image.Resampling.BICUBIC)
-    download = fresh_output_dir() / f"{Path(path).stem}_x{model.scale}.png"
+    download = fresh_output_dir() / f"{Path(path).stem}_x{outscale:g}.png"
     result.save(download)
     info = (
         f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
@@ -140,6 +146,15 @@ def build_demo() -> gr.Blocks:
                     label="Input", type="pil", interactive=False, format="png", height=240, elem_id="preview"
                 )
                 model = gr.Dropdown(models, value=models[0], label="Model", elem_id="model")
+                outscale = gr.Slider(
+                    1,
+                    4,
+                    value=4,
+                    step=0.5,
+                    label="Output scale",
+                    elem_id="outscale",
+                    info="below 4: the 4x result resampled down with an antialiased filter",
+                )
                 button = gr.Button("Upscale", variant="primary", elem_id="upscale")
                 gr.Examples(examples, inputs=upload, label="Examples (public domain / CC0)")
             with gr.Column(scale=2):
@@ -156,7 +171,7 @@ def build_demo() -> gr.Blocks:
         upload.change(preview, inputs=upload, outputs=shown, api_name="preview")
         button.click(
             run_upscale,
-            inputs=[upload, model],
+            inputs=[upload, model, outscale],
             outputs=[slider, download, info],
             api_name="upscale",
             concurrency_limit=CONCURRENCY,

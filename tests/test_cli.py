@@ -96,3 +96,13 @@ def test_sixteen_bit_png_stays_sixteen_bit(tmp_path, model_dir):
     assert main(["upscale", str(source), "-o", str(tmp_path / "o"), "--model", str(model_dir)]) == 0
     out = Image.open(tmp_path / "o" / "depth_x4.png")
     assert out.size == (40, 40) and np.asarray(out).max() > 255
+
+
+def test_outscale_sets_the_size_and_the_name(tmp_path, model_dir, capsys):
+    Image.new("RGB", (8, 6), "red").save(tmp_path / "a.png")
+    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "o"), "--model", str(model_dir)]
+    assert main([*args, "--outscale", "1.5"]) == 0
+    assert Image.open(tmp_path / "o" / "a_x1.5.png").size == (12, 9)
+    with pytest.raises(SystemExit):
+        main([*args, "--outscale", "-1"])
+    assert "must be a positive number" in capsys.readouterr().err

@@ -160,3 +160,16 @@ def test_nan_weights_raise_instead_of_returning_black(tiny_model, rgb_image):
         parameter.data.fill_(float("nan"))
     with pytest.raises(NonFiniteOutputError):
         upscale(tiny_model, rgb_image)
+
+
+@pytest.mark.parametrize(
+    ("outscale", "size"), [(2, (64, 48)), (1.5, (48, 36)), (3, (96, 72)), (8, (256, 192))]
+)
+def test_outscale_resamples_to_any_final_scale(tiny_model, rgb_image, outscale, size):
+    assert upscale(tiny_model, rgb_image, outscale=outscale).size == size
+
+
+@pytest.mark.parametrize("bad", [0, -2, float("nan"), float("inf"), "2", True])
+def test_bad_outscale_values_are_refused(tiny_model, rgb_image, bad):
+    with pytest.raises(ValueError, match="outscale must be a positive number"):
+        upscale(tiny_model, rgb_image, outscale=bad)

@@ -68,6 +68,8 @@ def test_upload_returns_two_images_four_times_larger(client, server, photo):
     assert Image.open(bicubic).size == Image.open(sr).size == (160, 120)
     assert Image.open(download).size == (160, 120) and Image.open(download).format == "PNG"
     assert "40x30" in info and "160x120" in info
+    _, download, info = client.predict(handle_file(str(photo)), server[1], 2.5, api_name="/upscale")
+    assert Image.open(download).size == (100, 75) and download.endswith("_x2.5.png")
 
 
 def test_grayscale_sixteen_bit_upload_works(client, server, tmp_path):
