@@ -43,6 +43,7 @@ from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, pixel_loss
 from hf_srgan.metrics import niqe, psnr, ssim
+from hf_srgan.model_card import PUBLISHED_ORG, eval_results
 from hf_srgan.models import (
     BACKBONE_LAYERS,
     PRESETS,
@@ -53,6 +54,7 @@ from hf_srgan.models import (
 )
 from hf_srgan.models.features import parse_layer_weights
 from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS
+from hf_srgan.pretrained import bundled_models
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # Defaults per backbone. VGG19: SRGAN's VGG54; critic on mid and deep layers. EfficientNet-Lite0:
@@ -576,9 +578,12 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
         return
     final_dir = Path(args.output_dir) / "final"
     steps = history[-1]["step"] if history else args.max_steps
+    name = args.hub_model_id or Path(args.output_dir).name
     card = {
-        "model_name": Path(args.output_dir).name,
+        "model_name": name,
         "description": f"Trained with `train_accelerate.py --phase {args.phase}` for {steps} steps.",
+        "base_model": hub_base_model(args.init_generator),
+        "datasets": [source for source in args.train_data if not os.path.isdir(source)],
     }
     if history:
         rows = {
@@ -586,8 +591,11 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
             for h in (history[0], history[-1])
         }
         card["eval_table"] = (
-            "Validation during training (Y-channel PSNR dB / SSIM, shave 4):\n\n" + format_table(rows)
+            "Validation during training (Y-channel PSNR dB / SSIM [/ NIQE], shave 4):\n\n"
+            + format_table(rows)
         )
+        last = {k: v for k, v in history[-1].items() if k != "step"}
+        card["eval_results"] = eval_results({name: last}, name)
     # Written beside final/ and swapped in, so a kill mid-export leaves the previous export whole.
     staging = final_dir.with_name("final.tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -604,6 +612,13 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
                 f"push to {repo} failed ({type(err).__name__}: {str(err).splitlines()[0]}); "
                 f"the model is saved in {final_dir}: upload it with `hf upload {repo} {final_dir}`"
             ) from err
+
+
+def hub_base_model(init_generator: str | None) -> str | None:
+    """The card's base_model: a Hub id as given, a bundled name as its published id, folders none."""
+    if init_generator is None or os.path.isdir(init_generator) and init_generator not in bundled_models():
+        return None
+    return f"{PUBLISHED_ORG}/{init_generator}" if init_generator in bundled_models() else init_generator
 
 
 def replace_folder(new: Path, target: Path) -> None:

@@ -21,12 +21,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from safetensors.torch import load_file
+
 from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from train_accelerate import checkpoint_dirs, parse_args  # noqa: E402
+from train_accelerate import EMA_WEIGHTS, checkpoint_dirs, parse_args  # noqa: E402
 
 
 def command_line(config: dict) -> str:
@@ -53,10 +55,10 @@ def tqdm_elapsed_seconds(log: Path, step: int) -> float:
     return int(hours.rstrip(":") or 0) * 3600 + int(minutes) * 60 + int(seconds)
 
 
-def stage_record(run_dir: Path, log: Path | None, hardware: str | None) -> dict:
-    """What one `train_accelerate.py` run did, from its config and its last checkpoint."""
+def stage_record(run_dir: Path, checkpoint: Path, log: Path | None, hardware: str | None) -> dict:
+    """What one `train_accelerate.py` run did up to `checkpoint`, from its config and trainer state."""
     config = json.loads((run_dir / "train_config.json").read_text())
-    state = json.loads((checkpoint_dirs(run_dir)[-1] / "trainer_state.json").read_text())
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
     if state.get("train_seconds") is not None:
         seconds, time_source = state["train_seconds"], "recorded by train_accelerate.py"
     else:
@@ -75,6 +77,7 @@ def stage_record(run_dir: Path, log: Path | None, hardware: str | None) -> dict:
         "time_source": time_source,
         "train_data": " ".join(config["train_data"]),
         "validation": state["history"][-1] if state["history"] else None,
+        "validation_history": state["history"],
     }
 
 
@@ -97,9 +100,18 @@ def main() -> None:
     parser.add_argument("name", help="bundled name, e.g. wdrn-x4")
     parser.add_argument("--log", type=Path, help="training log, for wall time when the state lacks it")
     parser.add_argument("--hardware", help="hardware description when the state lacks it")
+    parser.add_argument(
+        "--step", type=int, help="bundle the EMA weights of this checkpoint (chosen on validation data)"
+    )
     args = parser.parse_args()
 
-    stage = stage_record(args.run_dir, args.log, args.hardware)
+    checkpoints = checkpoint_dirs(args.run_dir)
+    if args.step is not None:
+        checkpoints = [c for c in checkpoints if c.name == f"step_{args.step}"]
+        if not checkpoints:
+            raise SystemExit(f"error: no checkpoint step_{args.step} in {args.run_dir / 'checkpoints'}")
+    checkpoint = checkpoints[-1]
+    stage = stage_record(args.run_dir, checkpoint, args.log, args.hardware)
     stages = earlier_stages(stage["init_generator"], stage["run"]) + [stage]  # read before overwriting
     record = {
         "steps": sum(s["steps"] for s in stages),
@@ -107,13 +119,17 @@ def main() -> None:
         "train_seconds": sum(s["train_seconds"] for s in stages),
         "stages": stages,
     }
-    model = SRGenerator.from_pretrained(args.run_dir / "final")
+    model = SRGenerator.from_pretrained(args.run_dir / "final")  # the run's architecture and config
+    if args.step is not None:
+        ema = load_file(checkpoint / EMA_WEIGHTS)  # AveragedModel's keys: module.* and n_averaged
+        weights = {k.removeprefix("module."): v for k, v in ema.items() if k.startswith("module.")}
+        model.load_state_dict(weights, strict=True)
     target = BUNDLED_DIR / args.name
     shutil.rmtree(target, ignore_errors=True)
     model.save_pretrained(target)
     (target / "training.json").write_text(json.dumps(record, indent=2))
     print(
-        f"bundled {args.run_dir / 'final'} as {target}: {len(stages)} stage(s), "
+        f"bundled {checkpoint.name} of {args.run_dir} as {target}: {len(stages)} stage(s), "
         f"{record['steps']} steps, {record['train_seconds'] / 3600:.2f} h"
     )
 

@@ -44,7 +44,9 @@ def main() -> None:
         Image.fromarray(hr).save(val_dir / "HR" / path.name)
         Image.fromarray(lr).save(val_dir / "LR_bicubic" / f"X{SCALE}" / path.name)
     held_out = len(list((val_dir / "HR").glob("*.png")))
-    print(f"{held_out} validation images in {val_dir}, {len(images) - held_out} training links in {train_dir}")
+    print(
+        f"{held_out} validation images in {val_dir}, {len(images) - held_out} training links in {train_dir}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,13 +46,13 @@ import os
 from pathlib import Path
 
 import torch
-from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
+from huggingface_hub import ModelCard, PyTorchModelHubMixin, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, HFValidationError, LocalEntryNotFoundError
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
-from hf_srgan.model_card import MODEL_CARD_TEMPLATE
+from hf_srgan import model_card
 
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -169,11 +169,15 @@ class SRGenerator(
     nn.Module,
     PyTorchModelHubMixin,
     library_name="hf-srgan",
-    license="mit",
+    license="other",
+    license_name=model_card.LICENSE_NAME,
+    license_link=model_card.TERMS_FILE,
     pipeline_tag="image-to-image",
-    tags=["super-resolution", "image-to-image", "srgan", "hf-srgan"],
-    repo_url="https://github.com/hf-srgan/hf-srgan",
-    model_card_template=MODEL_CARD_TEMPLATE,
+    tags=model_card.TAGS,
+    repo_url=model_card.REPO_URL,
+    paper_url=model_card.PAPER_URL,
+    docs_url=model_card.DOCS_URL,
+    model_card_template=model_card.MODEL_CARD_TEMPLATE,
 ):
     """A super-resolution generator: [0, 1] RGB (N, 3, H, W) -> [0, 1] RGB (N, 3, sH, sW).
 
@@ -221,6 +225,31 @@ class SRGenerator(
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (N, 3, H, W), got {tuple(x.shape)}")
         return self.tail(self.upsample(self.body(self.head(x))))
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """Weights (safetensors, via the mixin) plus the terms file the card's licence links to."""
+        super()._save_pretrained(save_directory)
+        model_card.write_terms(save_directory)
+
+    def generate_model_card(
+        self,
+        *args,
+        base_model: str | None = None,
+        eval_results: list | None = None,
+        datasets: list[str] | None = None,
+        **kwargs,
+    ) -> ModelCard:
+        """The package's one card template, with this model's architecture and optional metadata.
+
+        `base_model` marks a fine-tune, `eval_results` become the model-index, `datasets` are Hub ids.
+        """
+        card = super().generate_model_card(*args, **model_card.card_fields(self.arch, **kwargs))
+        card.data.base_model = base_model
+        card.data.eval_results = eval_results or None
+        card.data.datasets = datasets or None
+        if eval_results:
+            card.data.model_name = kwargs.get("model_name") or card.data.model_name or "hf-srgan"
+        return ModelCard(f"---\n{card.data.to_yaml()}\n---\n{card.text}")
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | Path, **kwargs) -> SRGenerator:
