@@ -22,11 +22,14 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from huggingface_hub import constants as hf_constants
 from PIL import Image
 
 from hf_srgan import DEFAULT_MODEL, ImageLoadError, SRGenerator, bundled_models, open_image, upscale
 from hf_srgan.imageio import to_rgb_array
 from hf_srgan.inference import select_device, select_dtype
+from hf_srgan.model_card import PUBLISHED_ORG
+from hf_srgan.models import ModelLoadError
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
@@ -46,7 +49,17 @@ def configured_models() -> list[str]:
 
 @cache
 def load_model(name: str) -> SRGenerator:
-    """Each model is loaded once per process and shared by all requests."""
+    """Each model is loaded once per process and shared by all requests.
+
+    A bundled name is fetched from its published Hub repository (the README's ``models:``), so a
+    re-published model reaches the Space without a redeploy; offline, or if that fails, the copy
+    bundled with the package is used.
+    """
+    if name in bundled_models() and not hf_constants.HF_HUB_OFFLINE:
+        try:
+            return SRGenerator.from_pretrained(f"{PUBLISHED_ORG}/{name}")
+        except ModelLoadError:
+            pass
     return SRGenerator.from_pretrained(name)
 
 
@@ -166,7 +179,7 @@ def build_demo() -> gr.Blocks:
                     elem_id="slider",
                     max_height=720,
                 )
-                info = gr.Markdown(elem_id="info")
+                info = gr.Markdown(elem_id="info", label="Run details")
                 download = gr.File(label="Full-resolution PNG", elem_id="download")
         upload.change(preview, inputs=upload, outputs=shown, api_name="preview")
         button.click(

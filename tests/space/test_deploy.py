@@ -43,3 +43,39 @@ def test_space_requirements_cover_the_package_dependencies():
     runtime = [r for r in requires("hf_srgan") if "extra ==" not in r]
     space_requirements = (REPO_ROOT / "space" / "requirements.txt").read_text().splitlines()
     assert requirement_names(runtime) <= requirement_names(space_requirements)
+
+
+def space_pins() -> dict[str, str]:
+    lines = (REPO_ROOT / "space" / "requirements.txt").read_text().splitlines()
+    return dict(line.strip().split("==") for line in lines if "==" in line and not line.startswith("#"))
+
+
+def test_space_pins_are_the_versions_the_tests_run():
+    from importlib.metadata import version
+
+    for name, pinned in space_pins().items():
+        assert version(name) == pinned, name
+
+
+def test_space_requirements_resolve_to_cpu_only_wheels(tmp_path):
+    """What the Space builder would install, resolved by pip without installing anything."""
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
+        + ["--retries", "0", "--timeout", "10", "--report", str(report)]
+        + ["-r", str(REPO_ROOT / "space" / "requirements.txt")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+
+    resolved = {
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.load(report.open())["install"]
+    }
+    assert resolved["torch"] == "2.13.0+cpu"
+    assert not [name for name in resolved if name.startswith(("nvidia-", "triton", "cuda"))]
+    for name, pinned in space_pins().items():
+        assert resolved[name.lower()] == pinned
