@@ -82,15 +82,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--max_nan_steps", type=int, default=20, help="stop after this many non-finite losses in a row"
     )
     g = p.add_argument_group("model")
-    g.add_argument("--model_preset", choices=sorted(PRESETS), default="wdrn")
-    g.add_argument("--scale", type=int, default=4)
+    g.add_argument("--model_preset", choices=sorted(PRESETS), default=None, help="default: wdrn")
+    g.add_argument("--scale", type=int, default=None, help="default: 4, or the --init_generator's")
     g.add_argument("--init_generator", default=None, help="Hub id or folder to start from (required for gan)")
     g = p.add_argument_group("data")
     g.add_argument(
         "--train_data", nargs="+", default=[DEFAULT_HUB_DATASET], help="Hub dataset ids and/or folders"
     )
     g.add_argument(
-        "--hub_data_files", default=DEFAULT_HUB_DATA_FILES, help="data_files for Hub sources ('' = all)"
+        "--hub_data_files",
+        default=None,
+        help=f"data_files for Hub sources (default: {DEFAULT_HUB_DATA_FILES} for {DEFAULT_HUB_DATASET}, "
+        "all files for any other dataset)",
     )
     g.add_argument("--image_column", default=None, help="detected when omitted")
     g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
@@ -139,6 +142,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--perceptual_criterion", choices=["l1", "mse"], default="l1")
     g.add_argument(
+        "--feature_upsample",
+        type=int,
+        default=1,
+        help="enlarge SR/HR this many times for the perceptual loss",
+    )
+    g.add_argument(
+        "--critic_upsample",
+        type=int,
+        default=2,
+        help="the 'features' critic sees its input enlarged this many times: its stride-2 stem would "
+        "otherwise alias away the generator's period-4 grid",
+    )
+    g.add_argument(
         "--feature_shift",
         type=int,
         default=16,
@@ -175,6 +191,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--push_to_hub", action="store_true")
     g.add_argument("--hub_model_id", default=None)
     args = p.parse_args(argv)
+    if args.init_generator is not None and (args.model_preset is not None or args.scale is not None):
+        p.error("--init_generator fixes the architecture and scale: drop --model_preset/--scale")
     if args.phase == "gan" and args.init_generator is None:
         p.error("--phase gan needs --init_generator (a pretrained generator folder or Hub id)")
     if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
@@ -222,8 +240,9 @@ def ema_update(decay: float):
     """EMA whose decay ramps up as (1 + n) / (10 + n), so short runs are not dominated by the init."""
 
     def average(averaged: torch.Tensor, current: torch.Tensor, num_averaged: torch.Tensor) -> torch.Tensor:
-        d = min(decay, (1 + num_averaged.item()) / (10 + num_averaged.item()))
-        return d * averaged + (1 - d) * current
+        # Tensor arithmetic on the device: no .item(), so no host sync per parameter on a GPU.
+        d = ((1 + num_averaged) / (10 + num_averaged)).clamp(max=decay).to(averaged.dtype)
+        return averaged + (1 - d) * (current - averaged)
 
     return average
 
@@ -317,7 +336,9 @@ def build_content_loss(args: argparse.Namespace) -> torch.nn.Module:
     """Perceptual (fails loudly without the backbone's weights) or a pixel loss."""
     if args.content_loss == "perceptual":
         layers = parse_layer_weights(args.perceptual_layers or PERCEPTUAL_LAYERS[args.feature_backbone])
-        features = build_feature_extractor(args.feature_backbone, tuple(layers), args.vgg_weights)
+        features = build_feature_extractor(
+            args.feature_backbone, tuple(layers), args.vgg_weights, upsample=args.feature_upsample
+        )
         return PerceptualLoss(
             features, layers, criterion=args.perceptual_criterion, max_shift=args.feature_shift
         )
@@ -330,7 +351,9 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
     if args.discriminator == "srgan":
         return SRGANDiscriminator(spectral_norm=args.spectral_norm)
     layers = tuple(parse_layer_weights(args.critic_layers or CRITIC_LAYERS[args.feature_backbone]))
-    features = build_feature_extractor(args.feature_backbone, layers, args.vgg_weights)
+    features = build_feature_extractor(
+        args.feature_backbone, layers, args.vgg_weights, upsample=args.critic_upsample
+    )
     return FeatureDiscriminator(
         features,
         projection_channels=args.projection_channels,
@@ -361,7 +384,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.init_generator:
         generator = SRGenerator.from_pretrained(args.init_generator)
     else:
-        generator = SRGenerator(scale=args.scale, **PRESETS[args.model_preset])
+        generator = SRGenerator(scale=args.scale or 4, **PRESETS[args.model_preset or "wdrn"])
+    scale = generator.scale  # the one scale degradation, validation and export all use
     generator.train()
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     generator.to(memory_format=memory_format)
@@ -389,12 +413,12 @@ def main(argv: list[str] | None = None) -> None:
     # Data
     with accelerator.main_process_first():
         images = load_image_sources(
-            args.train_data, image_column=args.image_column, hub_data_files=args.hub_data_files or None
+            args.train_data, image_column=args.image_column, hub_data_files=args.hub_data_files
         )
     dataset = SRPatchDataset(
         images,
         patch_size=args.patch_size,
-        degradation=Degradation(args.scale, args.blur_sigma),
+        degradation=Degradation(scale, args.blur_sigma),
         samples_per_epoch=args.samples_per_epoch,
         cache=not args.no_cache,
         image_sampling=args.image_sampling,
@@ -414,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
         persistent_workers=args.num_workers > 0,
         worker_init_fn=ignore_stop_signals,
     )
-    benchmarks = {Path(folder).name: load_benchmark(folder, args.scale) for folder in args.val_data}
+    benchmarks = {Path(folder).name: load_benchmark(folder, scale) for folder in args.val_data}
 
     generator, optimizer, scheduler, loader = accelerator.prepare(generator, optimizer, scheduler, loader)
     if critic is not None:
@@ -459,7 +483,7 @@ def main(argv: list[str] | None = None) -> None:
         }
 
     def evaluate_now() -> None:
-        results = validate(accelerator, ema.module, benchmarks, args.scale, args.val_niqe)
+        results = validate(accelerator, ema.module, benchmarks, scale, args.val_niqe)
         history.append({"step": step, **results})
         accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=step)
         accelerator.log({f"val/{k}/niqe": v["niqe"] for k, v in results.items() if "niqe" in v}, step=step)
@@ -544,7 +568,7 @@ def main(argv: list[str] | None = None) -> None:
                     output_dir / "samples" / f"step_{step:07d}.png",
                     ema.module,
                     first,
-                    args.scale,
+                    scale,
                     accelerator.device,
                 )
             if export_requested:

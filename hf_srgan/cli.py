@@ -55,6 +55,8 @@ EXAMPLES = """examples:
   hf-srgan upscale photo.jpg holiday/ -o upscaled/
   hf-srgan upscale scan.tif -o out/ --model org/wdrn-x4 --dtype auto --tile 256
   hf-srgan evaluate --model wdrn-x4 srresnet-x4 --data ../shared/data/benchmark/Set5 --json
+  hf-srgan export --model wdrn-x4 --onnx wdrn-x4.onnx
+  hf-srgan upscale photo.jpg -o out/ --model wdrn-x4.onnx      # onnxruntime (pip install 'hf-srgan[onnx]')
 """
 
 
@@ -96,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_inference_options(ev, several_models=True)
     ev.set_defaults(run=run_evaluate)
+
+    ex = commands.add_parser("export", help="export a generator to ONNX for onnxruntime", **defaults)
+    ex.add_argument("--model", default=DEFAULT_MODEL, help="bundled name, local folder or Hub id")
+    ex.add_argument("--onnx", type=Path, required=True, help="the .onnx file to write")
+    ex.add_argument("--opset", type=int, default=17)
+    ex.set_defaults(run=run_export)
     return parser
 
 
@@ -116,6 +124,10 @@ def scale_label(scale: float) -> str:
 
 def load_model(name: str) -> SRGenerator:
     try:
+        if name.endswith(".onnx"):
+            from hf_srgan.onnx import OnnxGenerator
+
+            return OnnxGenerator(name)
         return SRGenerator.from_pretrained(name)
     except Exception as err:  # ModelLoadError, HF errors, bad configs: all are the user's to fix
         raise CLIError(str(err).splitlines()[0]) from err
@@ -245,6 +257,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _terminate(signum: int, frame) -> None:
     """SIGTERM unwinds like Ctrl-C, so a save in progress removes its temporary file."""
     raise KeyboardInterrupt
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from hf_srgan.onnx import export_onnx
+
+    model = load_model(args.model)
+    args.onnx.parent.mkdir(parents=True, exist_ok=True)
+    export_onnx(model, args.onnx, opset=args.opset)
+    print(f"wrote {args.onnx} (ONNX opset {args.opset}, float32, dynamic batch/height/width)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

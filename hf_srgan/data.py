@@ -43,7 +43,9 @@ def load_image_source(
     if os.path.isdir(source):
         dataset = datasets.load_dataset("imagefolder", data_dir=source, split="train")
     else:
-        dataset = datasets.load_dataset(source, data_files=hub_data_files, split=split)
+        if hub_data_files is None and source == DEFAULT_HUB_DATASET:
+            hub_data_files = DEFAULT_HUB_DATA_FILES  # its repository also holds LR and validation zips
+        dataset = datasets.load_dataset(source, data_files=hub_data_files or None, split=split)
     column = detect_image_column(dataset.features, image_column)
     dataset = dataset.select_columns([column])
     return dataset.rename_column(column, "image") if column != "image" else dataset

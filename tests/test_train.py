@@ -31,6 +31,8 @@ def common_args(data_dir, output_dir, **overrides):
         "checkpoint_every": "5",
         **overrides,
     }
+    if "init_generator" in overrides:
+        del args["model_preset"]  # the initial generator fixes the architecture
     return [f"--{k}" if v is True else f"--{k}={v}" for k, v in args.items()]
 
 
@@ -131,6 +133,12 @@ def test_gan_phase_runs_from_a_pretrained_generator(
     assert state["step"] == 4 and math.isfinite(state["last_loss"])
     assert math.isfinite(state["history"][-1]["Set5"]["niqe"])
     SRGenerator.from_pretrained(tmp_path / "final")
+
+
+def test_init_generator_conflicts_with_architecture_flags(data_dir, pretrained, tmp_path):
+    args = common_args(data_dir, tmp_path, init_generator=pretrained / "final", max_steps=2)
+    result = run([*args, "--scale=2"], check=False)
+    assert result.returncode == 2 and "drop --model_preset/--scale" in result.stderr
 
 
 def test_gan_phase_refuses_to_start_without_a_content_loss(data_dir, pretrained, tmp_path):

@@ -9,6 +9,7 @@ under their discriminator. Both take RGB in [0, 1], normalise inside, and return
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from hf_srgan.models import efficientnet, vgg
@@ -16,15 +17,42 @@ from hf_srgan.models import efficientnet, vgg
 BACKBONE_LAYERS = {"vgg19": vgg.LAYER_NAMES, "efficientnet_lite0": efficientnet.LAYER_NAMES}
 
 
+class Upsampled(nn.Module):
+    """Runs a feature network on the input enlarged `factor` times (bilinear).
+
+    A 4x generator tiles its output in 4x4 blocks (two PixelShuffle x2 stages), so its cheapest
+    fake texture is a period-4 lattice. A network with a stride-2 stem samples that lattice at its
+    Nyquist rate; on a 2x enlarged input the lattice is well resolved, so a feature critic can
+    tell it from real texture.
+    """
+
+    def __init__(self, features: nn.Module, factor: int) -> None:
+        super().__init__()
+        self.features = features
+        self.factor = factor
+        self.layers = features.layers
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.features(F.interpolate(x, scale_factor=self.factor, mode="bilinear", align_corners=False))
+
+
 def build_feature_extractor(
-    backbone: str, layers: tuple[str, ...], vgg_weights: str | None = vgg.DEFAULT_VGG_WEIGHTS
+    backbone: str,
+    layers: tuple[str, ...],
+    vgg_weights: str | None = vgg.DEFAULT_VGG_WEIGHTS,
+    upsample: int = 1,
 ) -> nn.Module:
-    """A frozen, eval-mode extractor of `layers`; `vgg_weights` is a safetensors path or Hub id."""
+    """A frozen, eval-mode extractor of `layers`; `vgg_weights` is a safetensors path or Hub id.
+
+    ``upsample`` > 1 feeds the network a bilinearly enlarged input (see `Upsampled`).
+    """
     if backbone not in BACKBONE_LAYERS:
         raise ValueError(f"unknown feature backbone {backbone!r}; choose from {sorted(BACKBONE_LAYERS)}")
     if backbone == "vgg19":
-        return vgg.VGG19Features(tuple(layers), weights=vgg_weights)
-    return efficientnet.EfficientNetLite0Features(tuple(layers))
+        extractor: nn.Module = vgg.VGG19Features(tuple(layers), weights=vgg_weights)
+    else:
+        extractor = efficientnet.EfficientNetLite0Features(tuple(layers))
+    return Upsampled(extractor, upsample) if upsample > 1 else extractor
 
 
 def feature_channels(extractor: nn.Module) -> dict[str, int]:
