@@ -169,6 +169,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--gp_weight", type=float, default=10.0)
     g.add_argument(
+        "--gp_every",
+        type=int,
+        default=1,
+        help="lazy gradient penalty: every N critic steps, N times the weight",
+    )
+    g.add_argument(
         "--discriminator",
         choices=["srgan", "features", "none"],
         default="srgan",
@@ -403,7 +409,7 @@ def main(argv: list[str] | None = None) -> None:
         except (RuntimeError, ValueError) as err:
             raise SystemExit(f"error: {err}") from None
         content_loss = content_loss.to(accelerator.device)
-        adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight)
+        adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight, gp_every=args.gp_every)
     if critic is not None:
         critic.to(memory_format=memory_format)
         critic_params = [p for p in critic.parameters() if p.requires_grad]

@@ -100,3 +100,21 @@ def test_hinge_loss():
     # relu(1 - real) = [0, 0.5], relu(1 + fake) = [0, 1]
     assert adversarial.critic_loss(critic, real, fake).item() == pytest.approx(0.25 + 0.5)
     assert adversarial.generator_loss(fake).item() == pytest.approx(1.0)
+
+
+def test_lazy_gradient_penalty_applies_every_nth_step_with_n_times_the_weight():
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Conv2d(3, 1, 3), torch.nn.Flatten(), torch.nn.LazyLinear(1))
+    critic(torch.rand(1, 3, 8, 8))
+    real, fake = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
+    eager, lazy = AdversarialLoss("wgan-gp"), AdversarialLoss("wgan-gp", gp_every=3)
+    wasserstein = (critic(fake).mean() - critic(real).mean()).item()
+    lazy_losses = [lazy.critic_loss(critic, real, fake).item() for _ in range(4)]
+    assert lazy_losses[1] == pytest.approx(wasserstein) and lazy_losses[2] == pytest.approx(wasserstein)
+    torch.manual_seed(1)
+    eager_penalty = eager.critic_loss(critic, real, fake).item() - wasserstein
+    torch.manual_seed(1)
+    lazy.calls = 0
+    assert lazy.critic_loss(critic, real, fake).item() - wasserstein == pytest.approx(
+        3 * eager_penalty, rel=1e-5
+    )
