@@ -28,21 +28,28 @@ class CLIError(Exception):
     """A user-facing failure: printed as one line, exit code 2."""
 
 
-def add_inference_options(parser: argparse.ArgumentParser, several_models: bool = False) -> None:
+def add_inference_options(
+    parser: argparse.ArgumentParser, several_models: bool = False, dtype: str = "auto"
+) -> None:
     if several_models:
         parser.add_argument(
             "--model", nargs="+", default=[DEFAULT_MODEL], help="bundled names, folders or Hub ids"
         )
     else:
         parser.add_argument("--model", default=DEFAULT_MODEL, help="bundled name, local folder or Hub id")
-    parser.add_argument("--tile", type=int, default=192, help="tile size in input pixels (0 = whole image)")
+    parser.add_argument(
+        "--tile",
+        type=tile_size,
+        default="auto",
+        help="largest tile side in input pixels; auto: largest within ~1.5 GB; 0: whole image",
+    )
     parser.add_argument(
         "--overlap", type=int, default=16, help="context/blend overlap between tiles, input px"
     )
     parser.add_argument(
         "--dtype",
         choices=["auto", *DTYPES],
-        default="auto",
+        default=dtype,
         help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else float32",
     )
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
@@ -53,7 +60,7 @@ def add_inference_options(parser: argparse.ArgumentParser, several_models: bool 
 
 EXAMPLES = """examples:
   hf-srgan upscale photo.jpg holiday/ -o upscaled/
-  hf-srgan upscale scan.tif -o out/ --model org/wdrn-x4 --dtype auto --tile 256
+  hf-srgan upscale scan.tif -o out/ --model org/wdrn-x4 --dtype float32 --tile 256
   hf-srgan evaluate --model wdrn-x4 srresnet-x4 --data ../shared/data/benchmark/Set5 --json
   hf-srgan export --model wdrn-x4 --onnx wdrn-x4.onnx
   hf-srgan upscale photo.jpg -o out/ --model wdrn-x4.onnx      # onnxruntime (pip install 'hf-srgan[onnx]')
@@ -96,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--niqe", action="store_true", help="add NIQE (no-reference, lower = more natural) and an HR row"
     )
-    add_inference_options(ev, several_models=True)
+    add_inference_options(ev, several_models=True, dtype="float32")  # published figures are fp32
     ev.set_defaults(run=run_evaluate)
 
     ex = commands.add_parser("export", help="export a generator to ONNX for onnxruntime", **defaults)
@@ -105,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--opset", type=int, default=17)
     ex.set_defaults(run=run_export)
     return parser
+
+
+def tile_size(text: str) -> int | str | None:
+    """ "auto", 0 (no tiling) or a positive number of input pixels."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number of pixels, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 'auto', 0 or positive, got {text!r}")
+    return value or None
 
 
 def positive_float(text: str) -> float:
@@ -211,12 +231,12 @@ def run_upscale(args: argparse.Namespace) -> int:
                 result = upscale(
                     model,
                     image,
-                    tile=args.tile or None,
+                    tile=args.tile,
                     overlap=args.overlap,
                     dtype=args.dtype,
                     device=args.device,
                     self_ensemble=args.self_ensemble,
-                    progress=bool(args.tile and max(image.size) > args.tile),
+                    progress=max(image.size) > 1024,
                     outscale=args.outscale,
                 )
             except ValueError as err:  # a mode or value range with no clear meaning
@@ -242,7 +262,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             args.model,
             args.data,
             with_niqe=args.niqe,
-            tile=args.tile or None,
+            tile=args.tile,
             overlap=args.overlap,
             dtype=args.dtype,
             device=args.device,

@@ -72,7 +72,7 @@ CITATION = """```bibtex
 def measure(models: list[str], sets: list[str], self_ensemble: bool = False) -> dict:
     folders = [DATA / "benchmark" / name for name in sets]
     return evaluate_generators(
-        models, folders, tile=192, overlap=16, dtype="float32", self_ensemble=self_ensemble
+        models, folders, tile="auto", overlap=16, dtype="float32", self_ensemble=self_ensemble
     )
 
 

@@ -6,7 +6,7 @@ locally from the repository: `python space/app.py`. Settings come from environme
 - HF_SRGAN_MODELS: comma-separated bundled names, Hub ids or folders (default: the bundled models)
 - HF_SRGAN_SPACE_MAX_PIXELS: largest accepted input in pixels (default 1,000,000; output is 16x that)
 - HF_SRGAN_DTYPE: float32, bfloat16, float16 or auto (default auto: bf16 on capable CPUs, fp16 on CUDA)
-- HF_SRGAN_TILE: tile size in input pixels (default 128)
+- HF_SRGAN_TILE: largest tile side in input pixels (default auto: the largest within ~1.5 GB)
 - HF_SRGAN_CONCURRENCY: simultaneous upscales per process (default 1: a CPU Space has 2 cores)
 - GRADIO_SERVER_NAME / GRADIO_SERVER_PORT: where to listen (default 127.0.0.1:7860)
 """
@@ -34,7 +34,8 @@ from hf_srgan.models import ModelLoadError
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
 DTYPE = os.environ.get("HF_SRGAN_DTYPE", "auto")
-TILE = int(os.environ.get("HF_SRGAN_TILE", 128))
+TILE = os.environ.get("HF_SRGAN_TILE", "auto")
+TILE = TILE if TILE == "auto" else int(TILE)
 CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 1))
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "hf_srgan_space"
 OUTPUT_MAX_AGE_S = 600.0

@@ -11,7 +11,9 @@ from PIL import Image
 from hf_srgan.evaluation import load_benchmark
 from hf_srgan.inference import (
     NonFiniteOutputError,
+    auto_tile,
     blend_weights,
+    even_tile,
     select_device,
     select_dtype,
     tile_starts,
@@ -173,3 +175,16 @@ def test_outscale_resamples_to_any_final_scale(tiny_model, rgb_image, outscale, 
 def test_bad_outscale_values_are_refused(tiny_model, rgb_image, bad):
     with pytest.raises(ValueError, match="outscale must be a positive number"):
         upscale(tiny_model, rgb_image, outscale=bad)
+
+
+@pytest.mark.parametrize(
+    ("length", "max_tile", "expected"), [(100, 192, 100), (200, 192, 100), (385, 192, 129)]
+)
+def test_tiles_split_evenly_without_slivers(length, max_tile, expected):
+    assert even_tile(length, max_tile) == expected
+
+
+def test_auto_tile_fits_the_memory_budget():
+    assert auto_tile(torch.float32) < auto_tile(torch.bfloat16)
+    assert auto_tile(torch.float32, budget_bytes=8_600 * 256**2) == 256
+    assert auto_tile(torch.bfloat16, budget_bytes=1.0) == 64  # never degenerate
