@@ -41,7 +41,7 @@ from hf_srgan.data import (
 )
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss, pixel_loss
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, grid_loss, pixel_loss
 from hf_srgan.metrics import niqe, psnr, ssim
 from hf_srgan.model_card import PUBLISHED_ORG, eval_results
 from hf_srgan.models import (
@@ -162,7 +162,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
-    g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a vgg content loss")
+    g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a perceptual loss")
+    g.add_argument(
+        "--grid_weight",
+        type=float,
+        default=0.0,
+        help="penalty on the part of the error that repeats with the scale (checkerboard/grid artefacts)",
+    )
     g.add_argument("--adv_weight", type=float, default=1e-3)
     g.add_argument(
         "--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper"
@@ -529,6 +535,8 @@ def main(argv: list[str] | None = None) -> None:
                 content = args.content_weight * content_loss(sr.float(), hr_batch)
                 if args.pixel_weight > 0:
                     content = content + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
+                if args.grid_weight > 0:
+                    content = content + args.grid_weight * grid_loss(sr, hr_batch, period=scale)
                 loss = content
                 logs["content_loss"] = content.item()
                 if critic is not None:

@@ -102,3 +102,23 @@ class AdversarialLoss:
         if self.kind == "bce":
             return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
         return -fake_scores.mean()
+
+
+def grid_loss(sr: torch.Tensor, hr: torch.Tensor, period: int = 4, window: int = 4) -> torch.Tensor:
+    """How much of the SR error repeats with the upsampler's period: the checkerboard/grid artefact.
+
+    A 4x generator fills each LR pixel's 4x4 output block from the same features, so its cheapest
+    fake texture is a lattice of period 4. Split the error ``sr - hr`` into its ``period**2``
+    polyphase components (every 4th pixel at each of the 16 offsets), average each over a
+    `window` x `window` neighbourhood of blocks, and penalise how much these local means differ
+    between offsets. A lattice differs by offset by construction; texture that is not
+    phase-locked (natural or invented) averages out, so the adversarial and perceptual terms
+    keep their freedom to add detail.
+    """
+    n, c, h, w = sr.shape
+    h, w = h // period * period, w // period * period
+    error = (sr[..., :h, :w] - hr[..., :h, :w]).float()
+    phases = error.reshape(n, c, h // period, period, w // period, period).permute(0, 1, 3, 5, 2, 4)
+    phases = phases.reshape(n, c * period * period, h // period, w // period)
+    local = F.avg_pool2d(phases, window, stride=1).reshape(n, c, period * period, -1)
+    return (local - local.mean(dim=2, keepdim=True)).abs().mean()

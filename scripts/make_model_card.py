@@ -16,14 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
-from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from huggingface_hub import ModelCard
 from PIL import Image, ImageDraw
 
-from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_table
+from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_table, load_benchmark
 from hf_srgan.inference import upscale
+from hf_srgan.model_card import HUB_DATASETS, PUBLISHED_ORG, TRAINING_DATA_PROSE, eval_results
 from hf_srgan.models import SRGenerator, count_parameters
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
 
@@ -35,6 +37,8 @@ SELF_ENSEMBLE_RESULTS = ROOT / "docs" / "eval_self_ensemble.json"
 SELF_ENSEMBLE_SETS = ["Set5", "Set14"]
 SELF_ENSEMBLE_MODELS = ["wdrn-x4", "srresnet-x4"]
 COMPARISON = ROOT / "docs" / "comparison.png"
+GAN_COMPARISON = ROOT / "docs" / "gan_comparison.json"
+GAN_MODEL = "wdrn-x4-gan"
 
 PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD100 |
 |---|---|---|---|
@@ -50,29 +54,17 @@ DESCRIPTIONS = {
     "wdrn-x4-gan": "wdrn-x4 fine-tuned with a WGAN-GP critic (pixel content loss + adversarial term).",
 }
 
-CITATION = """```bibtex
-@inproceedings{ledig2017srgan,
-  title={Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network},
-  author={Ledig, Christian and Theis, Lucas and Husz{\\'a}r, Ferenc and others},
-  booktitle={CVPR}, year={2017}
-}
-@inproceedings{huang2017densenet,
-  title={Densely Connected Convolutional Networks},
-  author={Huang, Gao and Liu, Zhuang and van der Maaten, Laurens and Weinberger, Kilian Q.},
-  booktitle={CVPR}, year={2017}
-}
-@inproceedings{gulrajani2017wgangp,
-  title={Improved Training of {W}asserstein {GAN}s},
-  author={Gulrajani, Ishaan and Ahmed, Faruk and Arjovsky, Martin and Dumoulin, Vincent and Courville, Aaron},
-  booktitle={NeurIPS}, year={2017}
-}
-```"""
-
 
 def measure(models: list[str], sets: list[str], self_ensemble: bool = False) -> dict:
     folders = [DATA / "benchmark" / name for name in sets]
     return evaluate_generators(
-        models, folders, tile="auto", overlap=16, dtype="float32", self_ensemble=self_ensemble
+        models,
+        folders,
+        with_niqe=not self_ensemble,
+        tile="auto",
+        overlap=16,
+        dtype="float32",
+        self_ensemble=self_ensemble,
     )
 
 
@@ -87,24 +79,6 @@ def description(name: str) -> str:
     mse = [str(number) for number, stage in enumerate(stages, 1) if "--pixel_loss mse" in stage["command"]]
     losses = f" Pixel loss L1, MSE in stage(s) {', '.join(mse)}." if mse else ""
     return DESCRIPTIONS.get(name, "") + losses
-
-
-def eval_results(results: dict, model: str) -> list[EvalResult]:
-    rows = []
-    for set_name, scores in results[model].items():
-        for metric, value, digits in (("psnr", scores["psnr"], 2), ("ssim", scores["ssim"], 4)):
-            rows.append(
-                EvalResult(
-                    task_type="image-to-image",
-                    task_name="4x super-resolution",
-                    dataset_type=set_name,
-                    dataset_name=set_name,
-                    metric_type=metric,
-                    metric_name=f"{metric.upper()} (Y channel, shave 4)",
-                    metric_value=round(value, digits),
-                )
-            )
-    return rows
 
 
 def hr_megapixels(stages: list[dict]) -> float:
@@ -133,28 +107,36 @@ def training_section(name: str) -> str:
     return "\n".join(lines)
 
 
-def comparison_figure() -> None:
-    """Crops of a CC0 photo (scikit-image's chelsea): bicubic | each bundled model | HR."""
-    from skimage import data
+# Crops at 2x zoom from the benchmarks' own LR inputs: fur, grass/foliage, a regular pattern, text.
+CROPS = [
+    ("Set14", "baboon", (300, 60, 396, 156), "fur"),
+    ("BSD100", "img_060", (140, 120, 236, 216), "grass"),
+    ("Set14", "barbara", (420, 120, 516, 216), "cloth pattern"),
+    ("Set14", "ppt3", (220, 250, 316, 346), "text"),
+]
+FIGURE_MODELS = ["wdrn-x4", "wdrn-x4-gan"]
 
-    hr = Image.fromarray(data.chelsea())
-    hr = hr.crop((0, 0, hr.width // 4 * 4, hr.height // 4 * 4))
-    lr = hr.resize((hr.width // 4, hr.height // 4), Image.Resampling.BICUBIC)
-    panels = [("bicubic", bicubic_upscale(lr, 4))]
-    panels += [
-        (name, upscale(SRGenerator.from_pretrained(name), lr))
-        for name in ("wdrn-x4", "wdrn-x4-gan")
-        if name in bundled_models()
-    ]
-    panels.append(("HR", hr))
-    box = (150, 60, 310, 220)  # the eyes and fur
-    width = box[2] - box[0]
-    figure = Image.new("RGB", (width * 2 * len(panels), (box[3] - box[1]) * 2 + 24), "white")
+
+def comparison_figure() -> None:
+    """Rows of crops: bicubic | wdrn-x4 | wdrn-x4-gan | HR, each shown at 2x (nearest)."""
+    generators = {name: SRGenerator.from_pretrained(name) for name in FIGURE_MODELS}
+    columns = ["bicubic", *FIGURE_MODELS, "HR"]
+    side = 96 * 2
+    figure = Image.new("RGB", (side * len(columns), (side + 20) * len(CROPS) + 4), "white")
     draw = ImageDraw.Draw(figure)
-    for i, (label, image) in enumerate(panels):
-        crop = image.crop(box).resize((width * 2, (box[3] - box[1]) * 2), Image.Resampling.NEAREST)
-        figure.paste(crop, (i * width * 2, 24))
-        draw.text((i * width * 2 + 6, 6), label, fill="black")
+    for row, (set_name, image_name, box, what) in enumerate(CROPS):
+        pair = next(p for p in load_benchmark(DATA / "benchmark" / set_name) if p.name == image_name)
+        # Upscale a margin around the crop only: the models see real context, the figure stays quick.
+        lr_box = (box[0] // 4 - 8, box[1] // 4 - 8, box[2] // 4 + 8, box[3] // 4 + 8)
+        lr = pair.lr.crop(lr_box)
+        inner = (32, 32, 32 + box[2] - box[0], 32 + box[3] - box[1])
+        panels = {"bicubic": bicubic_upscale(lr, 4).crop(inner), "HR": pair.hr.crop(box)}
+        for name, generator in generators.items():
+            panels[name] = upscale(generator, lr, tile=None, dtype="float32").crop(inner)
+        top = row * (side + 20) + 20
+        for col, name in enumerate(columns):
+            figure.paste(panels[name].resize((side, side), Image.Resampling.NEAREST), (col * side, top))
+            draw.text((col * side + 4, top - 16), f"{name} - {set_name} {image_name} ({what})", fill="black")
     COMPARISON.parent.mkdir(exist_ok=True)
     figure.save(COMPARISON)
 
@@ -163,122 +145,115 @@ def self_ensemble_section(results: dict, ensembled: dict) -> str:
     """Each PSNR-oriented model's single-pass row followed by its self-ensemble row."""
     rows = {}
     for name in SELF_ENSEMBLE_MODELS:
-        rows[name] = {s: results[name][s] for s in SELF_ENSEMBLE_SETS}
+        rows[name] = {
+            s: {k: v for k, v in results[name][s].items() if k != "niqe"} for s in SELF_ENSEMBLE_SETS
+        }
         rows[f"{name} + self-ensemble"] = ensembled[name]
     return format_table(rows)
 
 
-def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
-    generator = SRGenerator.from_pretrained(model)
-    card_data = ModelCardData(
-        library_name="hf-srgan",
-        license="mit",
-        pipeline_tag="image-to-image",
-        tags=["super-resolution", "image-to-image", "srgan", "wdrn", "pytorch_model_hub_mixin"],
-        datasets=["T91", "BSD200", "DIV2K", "Flickr2K"],
-        model_name=model,
-        eval_results=eval_results(results, model),
-    )
-    table = format_table(results)
-    others = "\n".join(f"- `{name}`: {description(name)}" for name in results if name != "bicubic")
-    default_steps = training_info(DEFAULT_MODEL).get("steps", 0)
-    training = "\n\n".join(f"**{name}**\n\n{training_section(name)}" for name in results if name != "bicubic")
-    content = f"""---
-{card_data.to_yaml()}
----
-
-# {model}
-
-{description(model)} {count_parameters(generator) / 1e6:.2f} M parameters, 4x upscaling,
-RGB in [0, 1] to RGB in [0, 1]. Bundled with the `hf-srgan` package and loadable offline by name.
-
-## Architecture
-
-A **Weighted Dense Residual Network** (WDRN) generator: a 3x3 head, 8 dense residual blocks
-(each of 4 densely connected 3x3 conv + PReLU layers, fused by a 1x1 conv and added back to the
-block input), where the input of every block is a *weighted concatenation* of all earlier block
-outputs (one learned scalar per source, then a 1x1 conv) instead of SRGAN's plain sums; then two
-PixelShuffle x2 stages and a 3x3 tail. No batch norm. See `hf_srgan/models/generator.py`.
-
-## Models in this family
-
-{others}
-
-## Evaluation
-
-Y-channel PSNR (dB) / SSIM, SR rounded to uint8, 4 px shaved, using each benchmark's own
+def evaluation_text(results: dict, ensembled: dict, model: str) -> str:
+    rows = {name: {s: results[name][s] for s in SETS if s in results[name]} for name in results}
+    psnr_rows = {name: r for name, r in rows.items() if name != "HR"}
+    niqe_table = format_niqe_table(results)
+    return f"""Y-channel PSNR (dB) / SSIM, SR rounded to uint8, 4 px shaved, using each benchmark's own
 MATLAB-bicubic LR images; bicubic measured the same way. Produced by
 `python scripts/make_model_card.py`, which calls the same code as
-`hf-srgan evaluate --model {" ".join(m for m in results if m != "bicubic")} --data Set5 Set14 BSD100`.
+`hf-srgan evaluate --model {" ".join(m for m in psnr_rows if m != "bicubic")} --niqe --data Set5 Set14 BSD100`
+(float32, automatic tiling).
 
-{table}
+{format_table(psnr_rows)}
+
+NIQE (Mittal et al. 2013, no reference, lower = more natural texture; the official MATLAB model,
+implemented in `hf_srgan.metrics.niqe` and checked against MATLAB's 5.72957 on Set14 baboon),
+on the same shaved Y channel, with the ground truth's own score as the HR row:
+
+{niqe_table}
 
 {PUBLISHED}
 
 `--self-ensemble` (in `upscale()`, `hf-srgan upscale` and `hf-srgan evaluate`) averages the
 outputs for the 8 flips/rotations of the input, as the "+" rows of published tables (EDSR+) do:
-8x the compute. Same protocol, `hf-srgan evaluate --self-ensemble`, single-pass rows repeated:
+8x the compute. Same protocol, single-pass rows repeated:
 
-{self_ensemble_section(results, ensembled)}
+{self_ensemble_section(results, ensembled)}"""
 
-The published rows are single-pass and were trained for about a million steps on GPUs; ours
-were trained on a 2-core CPU for {default_steps:,} steps (see below), which is why they sit below.
 
-## Visual comparison
+def format_niqe_table(results: dict) -> str:
+    sets = [s for s in SETS if "niqe" in results.get("HR", {}).get(s, {})]
+    lines = ["| model | " + " | ".join(f"{s} NIQE" for s in sets) + " |", "|---|" + "---|" * len(sets)]
+    for name, per_set in results.items():
+        if all("niqe" in per_set.get(s, {}) for s in sets):
+            lines.append(f"| {name} | " + " | ".join(f"{per_set[s]['niqe']:.2f}" for s in sets) + " |")
+    return "\n".join(lines)
 
-Crops of a CC0 photo (scikit-image `chelsea`, downscaled 4x with PIL bicubic), shown 2x:
-bicubic | {" | ".join(m for m in ("wdrn-x4", "wdrn-x4-gan") if m in results)} | HR.
 
-![comparison](docs/comparison.png)
+def gan_comparison_text() -> str:
+    """The GAN-phase comparison runs: PSNR and NIQE against step on the held-out validation set."""
+    if not GAN_COMPARISON.is_file():
+        return ""
+    runs = json.loads(GAN_COMPARISON.read_text())
+    first = next(iter(runs.values()))
+    steps = [point["step"] for point in first["curve"]]
+    lines = [
+        f"Fine-tuning variants from `wdrn-x4` at equal steps, on the held-out `{first['validation_set']}` "
+        "split (10 BSD200 images never used in the GAN phase, LR made with MATLAB-style bicubic; "
+        "not a reported benchmark), PSNR dB / NIQE, EMA weights:",
+        "",
+        "| step | " + " | ".join(runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for i, step in enumerate(steps):
+        cells = []
+        for run in runs.values():
+            point = run["curve"][i] if i < len(run["curve"]) else None
+            cells.append(f"{point['psnr']:.2f} / {point['niqe']:.2f}" if point else "")
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    lines += ["", "Commands (wall time, hardware):", ""]
+    for label, run in runs.items():
+        lines.append(
+            f"- {label}: `{run['command']}` ({run['steps']} steps, {run['train_seconds'] / 3600:.2f} h, "
+            f"{run['hardware']})"
+        )
+    return "\n".join(lines)
 
-## Training
 
-Made with `train_accelerate.py` only. Data: the local T91 + BSD200 + DIV2K + Flickr2K HR
-images (`../shared/data/train`), random HR patches (size per stage below; each from an image
-picked uniformly, or in proportion to its area where a stage says `--image_sampling area`), LR
-by antialiased bicubic, flips and rotations; L1 loss, or MSE where a stage's command says
-`--pixel_loss mse`; Set5 for validation. `wdrn-x4` and `srresnet-x4` were trained at the same
-time on one 2-core machine, one thread each, in the same stages with the same data, batch,
-patch size, loss, schedule and number of steps (so the same samples seen): from scratch with a
-constant learning rate, then continued from the saved weights with a cosine decay. Terms: T91
-and Flickr2K research use, BSD (BSDS300) non-commercial research and education, DIV2K academic
-research only. The weights inherit these restrictions.
+def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
+    generator = SRGenerator.from_pretrained(model)
+    info = training_info(model)
+    family = "\n".join(f"- `{name}`: {description(name)}" for name in bundled_models())
+    default_steps = training_info(DEFAULT_MODEL).get("steps", 0)
+    training = f"""Made with `train_accelerate.py` only. Data: the local {TRAINING_DATA_PROSE} HR images
+(`../shared/data/train`); random HR patches (size per stage below), LR by antialiased bicubic,
+flips and rotations. `wdrn-x4` and `srresnet-x4` were trained at the same time on one 2-core
+machine, one thread each, in the same stages with the same data, batch, patch size, loss,
+schedule and number of steps. The published rows above were trained for about a million steps
+on GPUs; ours for {default_steps:,} steps on a 2-core CPU, which is why they sit below.
 
-{training}
-
-## Usage
-
-```python
-from PIL import Image
-from hf_srgan import SRGenerator, upscale
-
-model = SRGenerator.from_pretrained("{model}")  # bundled; or "org/{model}" on the Hub, or a folder
-upscale(model, Image.open("photo.jpg"), dtype="auto").save("photo_x4.png")
-```
-
-`hf-srgan upscale photo.jpg -o out/ --model {model}` does the same from the shell.
-
-## Limitations
-
-- Trained for bicubic degradation only: JPEG artefacts, noise and blur in real photos are
-  upscaled, not removed.
-- Short CPU training: below published PSNR figures; retrain longer with the same command on a GPU.
-- `wdrn-x4-gan` uses a pixel content loss (ImageNet VGG19 weights cannot be downloaded where it
-  was trained); with VGG weights, `--content_loss vgg` is the documented default.
-- The GAN model invents texture; do not use it where fidelity matters (medical, forensic).
-- `wdrn-x4-gan` had only a few hundred GAN steps: it adds a fine checkerboard pattern as well as
-  texture (see the comparison image); it is a first GAN stage, not a finished perceptual model.
-
-## Citation
-
-{CITATION}
-"""
-    return ModelCard(content)
+{training_section(model)}"""
+    if model == GAN_MODEL:
+        training = f"{GAN_TRAINING}\n\n{gan_comparison_text()}\n\n{training}"
+    base = info["stages"][0]["init_generator"] if info.get("stages") else None
+    card = generator.generate_model_card(
+        model_name=model,
+        description=f"{description(model)} {count_parameters(generator) / 1e6:.2f} M parameters, "
+        "bundled with the `hf-srgan` package and loadable offline by name.",
+        family=family,
+        eval_table=evaluation_text(results, ensembled, model),
+        figure="Crops from the benchmarks' own LR inputs (fur, grass, a cloth pattern, text), shown "
+        f"at 2x: bicubic | {' | '.join(FIGURE_MODELS)} | HR.\n\n![comparison]({COMPARISON.name})",
+        training=training,
+        limitations=LIMITATIONS,
+        base_model=f"{PUBLISHED_ORG}/{base}" if base in bundled_models() and base != model else None,
+        eval_results=eval_results(results, model),
+        datasets=[HUB_DATASETS["DIV2K"]],
+    )
+    return card
 
 
 def status_note(results: dict, ensembled: dict) -> str:
     """The README's status paragraph: where the bundled weights stand against bicubic and SRResNet."""
-    set5 = {name: scores["Set5"]["psnr"] for name, scores in results.items()}
+    set5 = {name: scores["Set5"]["psnr"] for name, scores in results.items() if name != "HR"}
     wdrn, info = set5[DEFAULT_MODEL], training_info(DEFAULT_MODEL)
     text = (
         f"**Status of the bundled weights.** `{DEFAULT_MODEL}` and `srresnet-x4` were trained on a "
@@ -313,18 +288,27 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--render", action="store_true", help="skip evaluation; use docs/eval_results.json")
+    parser.add_argument(
+        "--keep-self-ensemble",
+        action="store_true",
+        help="reuse docs/eval_self_ensemble.json (valid while wdrn-x4 and srresnet-x4 are unchanged)",
+    )
     args = parser.parse_args()
     if not args.render:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(measure(bundled_models(), SETS), indent=2))
-        ensembled = measure(SELF_ENSEMBLE_MODELS, SELF_ENSEMBLE_SETS, self_ensemble=True)
-        SELF_ENSEMBLE_RESULTS.write_text(json.dumps(ensembled, indent=2))
+        if not args.keep_self_ensemble:
+            ensembled = measure(SELF_ENSEMBLE_MODELS, SELF_ENSEMBLE_SETS, self_ensemble=True)
+            SELF_ENSEMBLE_RESULTS.write_text(json.dumps(ensembled, indent=2))
         comparison_figure()
     results = json.loads(RESULTS.read_text())
     ensembled = json.loads(SELF_ENSEMBLE_RESULTS.read_text())
     for model in bundled_models():
         render_card(results, ensembled, model).save(BUNDLED_DIR / model / "README.md")
-    render_card(results, ensembled, DEFAULT_MODEL).save(ROOT / "model_card.md")
+        shutil.copy(COMPARISON, BUNDLED_DIR / model / COMPARISON.name)  # the card links it beside itself
+    root_card = render_card(results, ensembled, DEFAULT_MODEL)
+    root_card.text = root_card.text.replace(f"]({COMPARISON.name})", f"](docs/{COMPARISON.name})")
+    root_card.save(ROOT / "model_card.md")
     update_readme(results, ensembled)
     print(format_table(results))
     print(self_ensemble_section(results, ensembled))

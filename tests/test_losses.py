@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss, gradient_penalty, pixel_loss
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, gradient_penalty, grid_loss, pixel_loss
 from hf_srgan.models import build_feature_extractor
 from hf_srgan.models.vgg import VGG19Features
 
@@ -118,3 +118,14 @@ def test_lazy_gradient_penalty_applies_every_nth_step_with_n_times_the_weight():
     assert lazy.critic_loss(critic, real, fake).item() - wasserstein == pytest.approx(
         3 * eager_penalty, rel=1e-5
     )
+
+
+def test_grid_loss_singles_out_errors_that_repeat_with_the_scale():
+    torch.manual_seed(0)
+    hr = torch.rand(2, 3, 64, 64)
+    yy, xx = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
+    lattice = ((yy % 4 < 2) ^ (xx % 4 < 2)).float() * 0.1 - 0.05  # a period-4 checkerboard
+    noise = torch.randn(2, 3, 64, 64) * lattice.std()  # as much error, but not phase-locked
+    assert grid_loss(hr, hr).item() == 0
+    assert grid_loss(hr + lattice, hr) > 4 * grid_loss(hr + noise, hr)
+    assert pixel_loss("l1")(hr + lattice, hr) < 2 * pixel_loss("l1")(hr + noise, hr)  # L1 cannot tell
