@@ -1,11 +1,15 @@
-"""Inference speed and memory: output megapixels/s and peak RSS per model, size, precision and tiling.
+"""Inference speed, memory and a roofline: output MP/s, GFLOP/s and share of peak per configuration.
 
-    python benchmarks/inference.py                      # the full table (slow on 2 cores)
-    python benchmarks/inference.py --sizes 256 --models wdrn srresnet
+    python benchmarks/inference.py                      # wdrn and srresnet, 64-2048 px, torch fp32/bf16, ORT
+    python benchmarks/inference.py --sizes 256 --models wdrn rrdbnet23 --runtimes "torch bf16"
 
 Each configuration runs in a fresh subprocess so its peak RSS is its own. Models have random
 weights (speed does not depend on them). RRDBNet-23 is ESRGAN's generator, for scale only.
-Ratios are against SRResNet with the same size, precision and tiling, measured in the same run.
+"x untiled" compares the default path (`tile="auto"`) with one untiled forward of the same
+runtime (untiled runs that would need over 12 GB are skipped). FLOPs per output pixel are
+counted by PyTorch's FlopCounterMode; the peak is the best large matmul of this run in the same
+precision (ORT rows use the fp32 peak), so "% of peak" says how far each runtime is from what
+this CPU's GEMM kernels reach.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -59,13 +64,48 @@ class RRDBNet(nn.Module):
         return self.tail(self.upsample(f + self.trunk(self.blocks(f))))
 
 
+RUNTIMES = ["torch fp32", "torch bf16", "ort fp32"]
+
+
 def build(name: str) -> nn.Module:
     return RRDBNet() if name == "rrdbnet23" else SRGenerator(**PRESETS[name])
 
 
-def measure(name: str, size: int, dtype: str, tile: int | None, repeats: int) -> dict:
+def flops_per_output_pixel(name: str) -> float:
+    """FLOPs of one forward per output pixel, counted by PyTorch's FlopCounterMode (convs, matmuls)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build(name).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.rand(1, 3, 32, 32))
+    return counter.get_total_flops() / (32 * 4) ** 2
+
+
+def gemm_peak_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
+    """The machine's practical peak: the best of a few large square matmuls (oneDNN/MKL) in `dtype`."""
+    import time
+
+    a, b = torch.rand(size, size).to(dtype), torch.rand(size, size).to(dtype)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def untiled_fits(size: int, dtype: str) -> bool:
+    """Whether an untiled forward fits in ~12 GB (from the measured bytes per input pixel)."""
+    from hf_srgan.inference import BYTES_PER_INPUT_PIXEL, DTYPES
+
+    return size * size * BYTES_PER_INPUT_PIXEL[DTYPES[dtype]] < 12e9
+
+
+def measure(name: str, size: int, runtime: str, tile: int | str | None, repeats: int) -> dict:
     """Runs in the child process: time `upscale` on a random image and report peak RSS."""
     import resource
+    import tempfile
     import time
 
     import numpy as np
@@ -74,6 +114,12 @@ def measure(name: str, size: int, dtype: str, tile: int | None, repeats: int) ->
 
     torch.manual_seed(0)
     model = build(name).eval()
+    dtype = "bfloat16" if runtime == "torch bf16" else "float32"
+    if runtime == "ort fp32":
+        from hf_srgan.onnx import OnnxGenerator, export_onnx
+
+        path = Path(tempfile.mkdtemp()) / f"{name}.onnx"
+        model = OnnxGenerator(export_onnx(model, path), threads=torch.get_num_threads())
     image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     upscale(model, image[:64, :64], tile=tile, dtype=dtype)  # warm-up (kernels, allocator)
     start = time.perf_counter()
@@ -89,29 +135,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--models", nargs="+", default=["wdrn", "srresnet", "rrdbnet23"])
-    parser.add_argument("--sizes", nargs="+", type=int, default=[256, 1024])
-    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
-    parser.add_argument("--tile", type=int, default=192, help="tile size for the tiled rows")
+    parser.add_argument("--models", nargs="+", default=["wdrn", "srresnet"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[64, 256, 1024, 2048])
+    parser.add_argument(
+        "--runtimes", nargs="+", default=["torch fp32", "torch bf16", "ort fp32"], choices=RUNTIMES
+    )
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        name, size, dtype, tile = json.loads(args.child)
-        print(json.dumps(measure(name, size, dtype, tile, args.repeats)))
+        name, size, runtime, tile = json.loads(args.child)
+        print(json.dumps(measure(name, size, runtime, tile, args.repeats)))
         return
 
     cpu = platform.processor() or platform.machine()
     print(f"# {cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    print("params: " + ", ".join(f"{m} {count_parameters(build(m)) / 1e6:.2f} M" for m in args.models))
-    print("| model | input | dtype | tiled | output MP/s | x SRResNet | peak RSS GB |")
-    print("|---|---|---|---|---|---|---|")
-    baseline = {}
-    for size in args.sizes:
-        for dtype in args.dtypes:
-            for tile in (None, args.tile):
-                for name in sorted(args.models, key=lambda m: m != "srresnet"):  # baseline first
-                    child = json.dumps([name, size, dtype, tile])
+    peaks = {"torch fp32": gemm_peak_gflops(torch.float32), "torch bf16": gemm_peak_gflops(torch.bfloat16)}
+    peaks["ort fp32"] = peaks["torch fp32"]
+    print(
+        "peak = best 2048^3 matmul in this run: "
+        + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items() if k != "ort fp32")
+    )
+    flops = {m: flops_per_output_pixel(m) for m in args.models}
+    print(
+        "per model: "
+        + ", ".join(
+            f"{m} {count_parameters(build(m)) / 1e6:.2f} M params, {flops[m] / 1e6:.1f} MFLOP/output px"
+            for m in args.models
+        )
+    )
+    print(
+        "| model | input | runtime | tiling | output MP/s | x untiled | GFLOP/s | % of peak | peak RSS GB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in args.models:
+        for size in args.sizes:
+            for runtime in args.runtimes:
+                dtype = "bfloat16" if runtime == "torch bf16" else "float32"
+                untiled = None
+                for tile in (None, "auto"):
+                    if tile is None and not untiled_fits(size, dtype):
+                        print(f"| {name} | {size}x{size} | {runtime} | none | over 12 GB, not run | | | | |")
+                        continue
+                    child = json.dumps([name, size, runtime, tile])
                     out = subprocess.run(
                         [sys.executable, __file__, "--child", child, "--repeats", str(args.repeats)],
                         capture_output=True,
@@ -119,13 +185,13 @@ def main() -> None:
                         check=True,
                     )
                     result = json.loads(out.stdout.strip().splitlines()[-1])
-                    key = (size, dtype, tile)
-                    if name == "srresnet":
-                        baseline[key] = result["mpix_per_s"]
-                    ratio = f"{result['mpix_per_s'] / baseline[key]:.2f}" if key in baseline else "-"
+                    rate = result["mpix_per_s"]
+                    untiled = untiled or (rate if tile is None else None)
+                    gflops = rate * 1e6 * flops[name] / 1e9
+                    ratio = f"{rate / untiled:.2f}" if untiled else "-"
                     print(
-                        f"| {name} | {size}x{size} | {dtype} | {'yes' if tile else 'no'} | "
-                        f"{result['mpix_per_s']:.3f} | {ratio} | {result['peak_rss_gb']:.2f} |",
+                        f"| {name} | {size}x{size} | {runtime} | {tile or 'none'} | {rate:.3f} | {ratio} | "
+                        f"{gflops:.0f} | {gflops / peaks[runtime]:.0%} | {result['peak_rss_gb']:.2f} |",
                         flush=True,
                     )
 
