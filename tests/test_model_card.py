@@ -29,6 +29,34 @@ def test_bundled_models_load_offline_by_name(monkeypatch):
             assert record[total] == sum(stage[total] for stage in stages), (name, total)
 
 
+def test_cards_carry_consistent_hub_metadata():
+    for name in bundled_models():
+        data = ModelCard.load(BUNDLED_DIR / name / "README.md").data
+        assert data.license == "other" and data.license_link == "WEIGHTS_TERMS.md"
+        assert (BUNDLED_DIR / name / data.license_link).is_file()
+        assert data.datasets == ["eugenesiow/Div2k"]
+        assert {r.dataset_type for r in data.eval_results} == {
+            "eugenesiow/Set5",
+            "eugenesiow/Set14",
+            "eugenesiow/BSD100",
+        }
+        assert {r.metric_type for r in data.eval_results} == {"psnr", "ssim", "niqe"}
+        assert data.base_model == ("hf-srgan/wdrn-x4" if name == "wdrn-x4-gan" else None)
+    root = ModelCard.load(REPO_ROOT / "model_card.md")
+    assert root.data.to_dict() == ModelCard.load(BUNDLED_DIR / DEFAULT_MODEL / "README.md").data.to_dict()
+    assert "](docs/comparison.png)" in root.text
+
+
+def test_a_card_saved_by_save_pretrained_has_the_same_metadata_keys(tmp_path):
+    model = SRGenerator.from_pretrained(DEFAULT_MODEL)
+    model.save_pretrained(tmp_path)
+    saved = ModelCard.load(tmp_path / "README.md").data
+    bundled = ModelCard.load(BUNDLED_DIR / DEFAULT_MODEL / "README.md").data
+    for key in ("library_name", "license", "license_name", "license_link", "pipeline_tag", "tags"):
+        assert getattr(saved, key) == getattr(bundled, key), key
+    assert (tmp_path / "WEIGHTS_TERMS.md").is_file()
+
+
 @pytest.mark.slow
 def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
     models = bundled_models()
