@@ -25,7 +25,7 @@ from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
-from PIL import Image
+from PIL import Image, ImageDraw
 from safetensors.torch import load_file, save_file
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
@@ -75,6 +75,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--mixed_precision", choices=["no", "bf16", "fp16"], default="no")
     g.add_argument("--cpu", action="store_true", help="train on CPU even if a GPU is present")
+    g.add_argument(
+        "--num_threads", type=int, default=None, help="CPU threads per process (default: cores / processes)"
+    )
+    g.add_argument(
+        "--report_to",
+        default="auto",
+        help="Accelerate trackers: tensorboard, wandb, all, none; auto = tensorboard when installed",
+    )
     g.add_argument("--resume_from_checkpoint", default=None, help="'latest' or a checkpoint folder")
     g.add_argument("--checkpoint_every", type=int, default=500)
     g.add_argument("--keep_checkpoints", type=int, default=3)
@@ -328,7 +336,9 @@ def validate(
     return results
 
 
-def save_sample(path: Path, generator: torch.nn.Module, pair, scale: int, device: torch.device) -> None:
+def save_sample(
+    path: Path, generator: torch.nn.Module, pair, scale: int, device: torch.device
+) -> Image.Image:
     """One strip: LR (nearest) | bicubic | SR | HR, on a 128-px HR crop from the image centre."""
     lr_crop = 32
     top, left = (pair.lr.height - lr_crop) // 2, (pair.lr.width - lr_crop) // 2
@@ -336,12 +346,29 @@ def save_sample(path: Path, generator: torch.nn.Module, pair, scale: int, device
     hr = pair.hr.crop((left * scale, top * scale, (left + lr_crop) * scale, (top + lr_crop) * scale))
     sr = upscale_array(generator, np.asarray(lr, np.float32) / 255.0, scale=scale, tile=None, device=device)
     size = (lr_crop * scale, lr_crop * scale)
-    panels = [lr.resize(size, Image.Resampling.NEAREST), bicubic_upscale(lr, scale), Image.fromarray(sr), hr]
-    strip = Image.new("RGB", (size[0] * 4, size[1]))
-    for i, panel in enumerate(panels):
-        strip.paste(panel, (i * size[0], 0))
+    panels = {
+        "LR": lr.resize(size, Image.Resampling.NEAREST),
+        "bicubic": bicubic_upscale(lr, scale),
+        "SR": Image.fromarray(sr),
+        "HR": hr,
+    }
+    strip = Image.new("RGB", (size[0] * 4, size[1] + 14), "white")
+    draw = ImageDraw.Draw(strip)
+    for i, (label, panel) in enumerate(panels.items()):
+        strip.paste(panel, (i * size[0], 14))
+        draw.text((i * size[0] + 3, 1), label, fill="black")
     path.parent.mkdir(parents=True, exist_ok=True)
     strip.save(path)
+    return strip
+
+
+def log_sample(accelerator: Accelerator, strip: Image.Image, step: int) -> None:
+    """The sample strip as an image, for the trackers that take images."""
+    for tracker in accelerator.trackers:
+        if tracker.name == "tensorboard":
+            tracker.log_images({"samples": np.asarray(strip)[None]}, step=step, dataformats="NHWC")
+        elif hasattr(tracker, "log_images"):
+            tracker.log_images({"samples": [strip]}, step=step)
 
 
 def build_content_loss(args: argparse.Namespace) -> torch.nn.Module:
@@ -380,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
     accelerator = Accelerator(
         cpu=use_cpu(args),
         mixed_precision=args.mixed_precision,
-        log_with="tensorboard" if _has_tensorboard() else None,
+        log_with=trackers(args.report_to),
         project_config=ProjectConfiguration(
             project_dir=str(output_dir), logging_dir=str(output_dir / "logs")
         ),
@@ -388,6 +415,9 @@ def main(argv: list[str] | None = None) -> None:
         step_scheduler_with_optimizer=False,
     )
     set_seed(args.seed)
+    if accelerator.device.type == "cpu":
+        # `accelerate launch` sets OMP_NUM_THREADS=1; one CPU process should use the machine.
+        torch.set_num_threads(args.num_threads or max(1, os.cpu_count() // accelerator.num_processes))
     if accelerator.is_main_process:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "train_config.json").write_text(json.dumps(vars(args), indent=2))
@@ -499,13 +529,14 @@ def main(argv: list[str] | None = None) -> None:
         history.append({"step": step, **results})
         accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=step)
         accelerator.log({f"val/{k}/niqe": v["niqe"] for k, v in results.items() if "niqe" in v}, step=step)
-        accelerator.print(
-            f"step {step}: "
-            + ", ".join(
-                f"{k} {v['psnr']:.2f} dB" + (f" NIQE {v['niqe']:.2f}" if "niqe" in v else "")
-                for k, v in results.items()
+        if accelerator.is_main_process:  # tqdm.write keeps the line off the progress bar
+            tqdm.write(
+                f"step {step}: "
+                + ", ".join(
+                    f"{k} {v['psnr']:.2f} dB" + (f" NIQE {v['niqe']:.2f}" if "niqe" in v else "")
+                    for k, v in results.items()
+                )
             )
-        )
 
     if benchmarks and not history:
         evaluate_now()  # the baseline every later evaluation is compared with
@@ -578,13 +609,14 @@ def main(argv: list[str] | None = None) -> None:
                 evaluate_now()
             if benchmarks and step % args.sample_every == 0 and accelerator.is_main_process:
                 first = next(iter(benchmarks.values()))[0]
-                save_sample(
+                strip = save_sample(
                     output_dir / "samples" / f"step_{step:07d}.png",
                     ema.module,
                     first,
                     scale,
                     accelerator.device,
                 )
+                log_sample(accelerator, strip, step)
             if export_requested:
                 export_requested.clear()
                 export(accelerator, args, ema.module, history)
@@ -669,12 +701,17 @@ def replace_folder(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _has_tensorboard() -> bool:
+def trackers(report_to: str) -> str | list[str] | None:
+    """`--report_to` as Accelerate's `log_with`; "auto" is TensorBoard when it is installed."""
+    if report_to == "none":
+        return None
+    if report_to != "auto":
+        return report_to
     try:
         import tensorboard  # noqa: F401
     except ImportError:
-        return False
-    return True
+        return None
+    return "tensorboard"
 
 
 if __name__ == "__main__":
