@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import signal
@@ -26,7 +25,7 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 from PIL import Image, ImageDraw
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
@@ -43,7 +42,7 @@ from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, grid_loss, pixel_loss
 from hf_srgan.metrics import niqe, psnr, ssim
-from hf_srgan.model_card import PUBLISHED_ORG, eval_results
+from hf_srgan.model_card import eval_results
 from hf_srgan.models import (
     BACKBONE_LAYERS,
     PRESETS,
@@ -54,14 +53,23 @@ from hf_srgan.models import (
 )
 from hf_srgan.models.features import parse_layer_weights
 from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS
-from hf_srgan.pretrained import bundled_models
+from hf_srgan.training import (
+    EMA_WEIGHTS,
+    checkpoint_dirs,
+    ema_average,
+    find_checkpoint,
+    hub_base_model,
+    lr_factor,
+    replace_folder,
+    save_checkpoint,
+    trackers,
+)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # Defaults per backbone. VGG19: SRGAN's VGG54; critic on mid and deep layers. EfficientNet-Lite0:
 # Projected GAN's four stages (strides 4, 8, 16, 32) for both.
 PERCEPTUAL_LAYERS = {"vgg19": "relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
 CRITIC_LAYERS = {"vgg19": "relu3_4,relu4_4,relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
-EMA_WEIGHTS = "ema.safetensors"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -240,72 +248,6 @@ def use_cpu(args: argparse.Namespace) -> bool:
     return args.cpu or (multi_process and not torch.cuda.is_available())
 
 
-def lr_lambda(args: argparse.Namespace):
-    """Linear warm-up, then cosine decay to 1% / step decay by 0.5 / constant."""
-
-    def factor(step: int) -> float:
-        if step < args.warmup_steps:
-            return (step + 1) / args.warmup_steps
-        progress = min(1.0, (step - args.warmup_steps) / max(1, args.max_steps - args.warmup_steps))
-        if args.lr_schedule == "cosine":
-            return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
-        if args.lr_schedule == "multistep":
-            return 0.5 ** sum(progress >= m for m in args.lr_milestones)
-        return 1.0
-
-    return factor
-
-
-def ema_update(decay: float):
-    """EMA whose decay ramps up as (1 + n) / (10 + n), so short runs are not dominated by the init."""
-
-    def average(averaged: torch.Tensor, current: torch.Tensor, num_averaged: torch.Tensor) -> torch.Tensor:
-        # Tensor arithmetic on the device: no .item(), so no host sync per parameter on a GPU.
-        d = ((1 + num_averaged) / (10 + num_averaged)).clamp(max=decay).to(averaged.dtype)
-        return averaged + (1 - d) * (current - averaged)
-
-    return average
-
-
-# --- checkpoints: written to a temporary folder, then renamed, so a killed run never leaves half of one
-def checkpoint_dirs(output_dir: Path) -> list[Path]:
-    found = [p for p in (output_dir / "checkpoints").glob("step_*") if (p / "trainer_state.json").is_file()]
-    return sorted(found, key=lambda p: int(p.name.split("_")[1]))
-
-
-def save_checkpoint(
-    accelerator: Accelerator, args: argparse.Namespace, state: dict, ema: AveragedModel
-) -> None:
-    root = Path(args.output_dir) / "checkpoints"
-    final, tmp = root / f"step_{state['step']}", root / f"tmp_step_{state['step']}"
-    if accelerator.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
-    accelerator.wait_for_everyone()
-    accelerator.save_state(str(tmp))
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        # The EMA goes to safetensors: Accelerate's custom-object checkpoints unpickle on load.
-        save_file({k: v.contiguous() for k, v in ema.state_dict().items()}, tmp / EMA_WEIGHTS)
-        (tmp / "trainer_state.json").write_text(json.dumps(state))
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        for old in checkpoint_dirs(Path(args.output_dir))[: -args.keep_checkpoints]:
-            shutil.rmtree(old)
-    accelerator.wait_for_everyone()
-
-
-def find_checkpoint(args: argparse.Namespace) -> Path | None:
-    if args.resume_from_checkpoint in (None, ""):
-        return None
-    if args.resume_from_checkpoint == "latest":
-        found = checkpoint_dirs(Path(args.output_dir))
-        return found[-1] if found else None
-    path = Path(args.resume_from_checkpoint)
-    if not (path / "trainer_state.json").is_file():
-        raise SystemExit(f"error: {path} is not a complete checkpoint (no trainer_state.json)")
-    return path
-
-
 # --- validation
 def validate(
     accelerator: Accelerator, generator: torch.nn.Module, benchmarks: dict, scale: int, with_niqe: bool
@@ -431,10 +373,11 @@ def main(argv: list[str] | None = None) -> None:
     generator.train()
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     generator.to(memory_format=memory_format)
-    ema = AveragedModel(generator, avg_fn=ema_update(args.ema_decay), use_buffers=True)
+    ema = AveragedModel(generator, avg_fn=ema_average(args.ema_decay), use_buffers=True)
     ema.to(accelerator.device).module.eval()
     optimizer = torch.optim.Adam(generator.parameters(), lr=args.learning_rate, betas=(0.9, 0.99))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args))
+    schedule = lr_factor(args.warmup_steps, args.max_steps, args.lr_schedule, tuple(args.lr_milestones))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
 
     gan = args.phase == "gan"
     critic = None
@@ -488,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
     step, history, seconds_before = 0, [], 0.0
-    checkpoint = find_checkpoint(args)
+    checkpoint = find_checkpoint(output_dir, args.resume_from_checkpoint)
     if checkpoint is not None:
         accelerator.load_state(str(checkpoint))
         ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS))  # copied onto the EMA's device
@@ -621,7 +564,7 @@ def main(argv: list[str] | None = None) -> None:
                 export_requested.clear()
                 export(accelerator, args, ema.module, history)
             if step % args.checkpoint_every == 0 or stopping:
-                save_checkpoint(accelerator, args, trainer_state(), ema)
+                save_checkpoint(accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints)
             if step >= args.max_steps or stopping:
                 break
         if stopping:
@@ -631,13 +574,15 @@ def main(argv: list[str] | None = None) -> None:
     if stopping:
         accelerator.print(f"stopped by signal at step {step}; resume with --resume_from_checkpoint latest")
         if not checkpoint_dirs(output_dir) or checkpoint_dirs(output_dir)[-1].name != f"step_{step}":
-            save_checkpoint(accelerator, args, trainer_state(), ema)  # stopped before the first step
+            save_checkpoint(
+                accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints
+            )  # stopped before the first step
         accelerator.end_training()
         return
 
     if benchmarks and (not history or history[-1]["step"] != step):
         evaluate_now()
-    save_checkpoint(accelerator, args, trainer_state(), ema)
+    save_checkpoint(accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints)
     export(accelerator, args, ema.module, history)
     accelerator.end_training()
 
@@ -682,36 +627,6 @@ def export(accelerator: Accelerator, args: argparse.Namespace, generator: SRGene
                 f"push to {repo} failed ({type(err).__name__}: {str(err).splitlines()[0]}); "
                 f"the model is saved in {final_dir}: upload it with `hf upload {repo} {final_dir}`"
             ) from err
-
-
-def hub_base_model(init_generator: str | None) -> str | None:
-    """The card's base_model: a Hub id as given, a bundled name as its published id, folders none."""
-    if init_generator is None or os.path.isdir(init_generator) and init_generator not in bundled_models():
-        return None
-    return f"{PUBLISHED_ORG}/{init_generator}" if init_generator in bundled_models() else init_generator
-
-
-def replace_folder(new: Path, target: Path) -> None:
-    """Put `new` at `target`: the old folder is moved aside first and removed last."""
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def trackers(report_to: str) -> str | list[str] | None:
-    """`--report_to` as Accelerate's `log_with`; "auto" is TensorBoard when it is installed."""
-    if report_to == "none":
-        return None
-    if report_to != "auto":
-        return report_to
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError:
-        return None
-    return "tensorboard"
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from train_accelerate import EMA_WEIGHTS, checkpoint_dirs, parse_args  # noqa: E402
+from hf_srgan.training import EMA_WEIGHTS, checkpoint_dirs  # noqa: E402
+from train_accelerate import parse_args  # noqa: E402
 
 
 def command_line(config: dict) -> str:

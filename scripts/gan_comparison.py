@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from hf_srgan.training import checkpoint_dirs  # noqa: E402
 from scripts.bundle_model import command_line  # noqa: E402
-from train_accelerate import checkpoint_dirs  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "gan_comparison.json"
 

@@ -1,0 +1,139 @@
+"""The parts of `train_accelerate.py` that are not the loop: schedule, EMA, checkpoints, export helpers.
+
+Plain arguments only (no argparse namespace), so they are unit-tested here and reused by the
+scripts that read runs (`scripts/bundle_model.py`, `scripts/gan_comparison.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from safetensors.torch import save_file
+from torch.optim.swa_utils import AveragedModel
+
+from hf_srgan.model_card import PUBLISHED_ORG
+from hf_srgan.pretrained import bundled_models
+
+EMA_WEIGHTS = "ema.safetensors"
+TRAINER_STATE = "trainer_state.json"
+
+
+def lr_factor(
+    warmup_steps: int, max_steps: int, schedule: str = "cosine", milestones: tuple[float, ...] = (0.5, 0.75)
+) -> Callable[[int], float]:
+    """Linear warm-up, then cosine decay to 1%, step decay by 0.5 at `milestones`, or constant."""
+    if schedule not in ("cosine", "multistep", "constant"):
+        raise ValueError(f"schedule must be cosine, multistep or constant, got {schedule!r}")
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
+        if schedule == "cosine":
+            return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
+        if schedule == "multistep":
+            return 0.5 ** sum(progress >= m for m in milestones)
+        return 1.0
+
+    return factor
+
+
+def ema_average(decay: float) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """`AveragedModel` avg_fn: EMA whose decay ramps up as (1 + n) / (10 + n) to `decay`.
+
+    The ramp keeps short runs from being dominated by the initial weights. Everything stays a
+    tensor on the device: no `.item()`, so no host sync per parameter on a GPU.
+    """
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, num_averaged: torch.Tensor) -> torch.Tensor:
+        d = ((1 + num_averaged) / (10 + num_averaged)).clamp(max=decay).to(averaged.dtype)
+        return averaged + (1 - d) * (current - averaged)
+
+    return average
+
+
+# --- checkpoints: written to a temporary folder, then renamed, so a killed run never leaves half of one
+def checkpoint_dirs(output_dir: Path) -> list[Path]:
+    """Complete checkpoints (with a trainer state) of a run, oldest first."""
+    found = [p for p in (Path(output_dir) / "checkpoints").glob("step_*") if (p / TRAINER_STATE).is_file()]
+    return sorted(found, key=lambda p: int(p.name.split("_")[1]))
+
+
+def prune_checkpoints(output_dir: Path, keep: int) -> None:
+    """Delete all but the newest `keep` complete checkpoints."""
+    for old in checkpoint_dirs(output_dir)[:-keep] if keep > 0 else []:
+        shutil.rmtree(old)
+
+
+def save_checkpoint(
+    accelerator: Accelerator, output_dir: Path, state: dict, ema: AveragedModel, keep: int
+) -> None:
+    """Accelerate's state plus the EMA (safetensors) and trainer state, made visible by one rename."""
+    root = Path(output_dir) / "checkpoints"
+    final, tmp = root / f"step_{state['step']}", root / f"tmp_step_{state['step']}"
+    if accelerator.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        # The EMA goes to safetensors: Accelerate's custom-object checkpoints unpickle on load.
+        save_file({k: v.contiguous() for k, v in ema.state_dict().items()}, tmp / EMA_WEIGHTS)
+        (tmp / TRAINER_STATE).write_text(json.dumps(state))
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        prune_checkpoints(output_dir, keep)
+    accelerator.wait_for_everyone()
+
+
+def find_checkpoint(output_dir: Path, resume_from: str | None) -> Path | None:
+    """`resume_from` as a checkpoint folder: None, "latest" (None when there is none yet) or a path."""
+    if resume_from in (None, ""):
+        return None
+    if resume_from == "latest":
+        found = checkpoint_dirs(output_dir)
+        return found[-1] if found else None
+    path = Path(resume_from)
+    if not (path / TRAINER_STATE).is_file():
+        raise SystemExit(f"error: {path} is not a complete checkpoint (no {TRAINER_STATE})")
+    return path
+
+
+# --- export
+def replace_folder(new: Path, target: Path) -> None:
+    """Put `new` at `target`: the old folder is moved aside first and removed last."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def hub_base_model(init_generator: str | None) -> str | None:
+    """The card's base_model: a bundled name as its published id, a Hub id as given, a folder none."""
+    if init_generator is None:
+        return None
+    if init_generator in bundled_models() and not os.path.exists(init_generator):
+        return f"{PUBLISHED_ORG}/{init_generator}"
+    return None if os.path.exists(init_generator) else init_generator
+
+
+def trackers(report_to: str) -> str | None:
+    """`--report_to` as Accelerate's `log_with`; "auto" is TensorBoard when it is installed."""
+    if report_to == "none":
+        return None
+    if report_to != "auto":
+        return report_to
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return None
+    return "tensorboard"

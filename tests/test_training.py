@@ -1,0 +1,85 @@
+"""The training helpers on their own: schedule, EMA, checkpoint rotation and lookup, export swap."""
+
+import pytest
+import torch
+from torch.optim.swa_utils import AveragedModel
+
+from hf_srgan.training import (
+    TRAINER_STATE,
+    checkpoint_dirs,
+    ema_average,
+    find_checkpoint,
+    hub_base_model,
+    lr_factor,
+    prune_checkpoints,
+    replace_folder,
+)
+
+
+def test_warmup_then_cosine_to_one_percent():
+    factor = lr_factor(warmup_steps=10, max_steps=110, schedule="cosine")
+    assert factor(0) == pytest.approx(0.1) and factor(9) == pytest.approx(1.0)
+    assert factor(60) == pytest.approx(0.01 + 0.99 * 0.5)
+    assert factor(110) == pytest.approx(0.01) and factor(500) == pytest.approx(0.01)
+
+
+def test_multistep_halves_at_milestones_and_constant_stays():
+    factor = lr_factor(warmup_steps=0, max_steps=100, schedule="multistep", milestones=(0.5, 0.75))
+    assert [factor(s) for s in (10, 50, 80)] == [1.0, 0.5, 0.25]
+    assert lr_factor(0, 100, "constant")(99) == 1.0
+    with pytest.raises(ValueError, match="schedule"):
+        lr_factor(0, 100, "linear")
+
+
+def test_ema_ramps_up_then_uses_the_decay():
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(model.weight)
+    ema = AveragedModel(model, avg_fn=ema_average(0.9))
+    model.weight.data.fill_(1.0)
+    ema.update_parameters(model)  # first update copies the weights
+    model.weight.data.fill_(0.0)
+    ema.update_parameters(model)  # n = 1: decay min(0.9, 2 / 11)
+    assert ema.module.weight.item() == pytest.approx(2 / 11)
+    for _ in range(200):
+        ema.update_parameters(model)
+    model.weight.data.fill_(1.0)
+    before = ema.module.weight.item()
+    ema.update_parameters(model)  # long after the ramp: exactly the configured decay
+    assert ema.module.weight.item() == pytest.approx(0.9 * before + 0.1)
+
+
+def make_checkpoint(root, step, complete=True):
+    folder = root / "checkpoints" / f"step_{step}"
+    folder.mkdir(parents=True)
+    if complete:
+        (folder / TRAINER_STATE).write_text("{}")
+    return folder
+
+
+def test_checkpoints_sort_by_step_ignore_incomplete_and_rotate(tmp_path):
+    for step in (5, 100, 20):
+        make_checkpoint(tmp_path, step)
+    make_checkpoint(tmp_path, 200, complete=False)  # killed while writing
+    assert [p.name for p in checkpoint_dirs(tmp_path)] == ["step_5", "step_20", "step_100"]
+    assert find_checkpoint(tmp_path, "latest").name == "step_100"
+    prune_checkpoints(tmp_path, keep=2)
+    assert [p.name for p in checkpoint_dirs(tmp_path)] == ["step_20", "step_100"]
+    assert find_checkpoint(tmp_path, None) is None
+    with pytest.raises(SystemExit, match="not a complete checkpoint"):
+        find_checkpoint(tmp_path, str(tmp_path / "checkpoints" / "step_200"))
+
+
+def test_replace_folder_swaps_whole_folders(tmp_path):
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "old.txt").write_text("old")
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "config.json").write_text("{}")
+    replace_folder(tmp_path / "new", tmp_path / "final")
+    assert [p.name for p in (tmp_path / "final").iterdir()] == ["config.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final"]
+
+
+def test_base_model_of_a_fine_tune(tmp_path):
+    assert hub_base_model("wdrn-x4") == "hf-srgan/wdrn-x4"
+    assert hub_base_model("someone/model") == "someone/model"
+    assert hub_base_model(str(tmp_path)) is None and hub_base_model(None) is None
