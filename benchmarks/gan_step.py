@@ -3,16 +3,18 @@
     python benchmarks/gan_step.py                      # WDRN, batch 4, 96 px HR patches, fp32 and bf16
     python benchmarks/gan_step.py --batch 8 --steps 5 --precisions bf16
 
-Variants, as `train_accelerate.py --phase gan` runs them (EfficientNet-Lite0 perceptual loss on
-stages 2/3/5/7 plus 0.1 L1 in all three):
-(a) perceptual loss alone (`--discriminator none`), (b) + the SRGAN conv critic trained from
-scratch, (c) + the transfer-learning critic on frozen EfficientNet-Lite0 features, both WGAN-GP
-with one critic step per generator step. A step is the critic update plus the generator update.
+Variants, as `train_accelerate.py --phase gan` runs them (0.01 x EfficientNet-Lite0 perceptual
+loss on stages 2/3/5/7 + L1 + 10 x grid loss in all three):
+(a) content loss alone (`--discriminator none`), (b) + the SRGAN conv critic trained from
+scratch, (c) + the transfer-learning critic on frozen EfficientNet-Lite0 features (input
+enlarged 2x), both WGAN-GP with the lazy penalty every 4th critic step (`--gp_every 4`), one
+critic step per generator step. A step is the critic update plus the generator update.
 
 The frozen network's share is measured, not guessed: its forward (no grad) and forward+backward
-(to the input) are timed alone on the same batch and multiplied by the passes each variant makes
-(perceptual: 1 + 1; feature critic: 2 forward on real/fake, 1 forward+backward for the generator,
-and the gradient penalty's forward + double backward, counted as 2 forward+backward).
+(to the input) are timed alone on the same batch and size and multiplied by the passes each
+variant makes (perceptual: 1 + 1 at 1x; feature critic at 2x: 2 forward on real/fake, 1
+forward+backward for the generator, and a quarter of the penalty's forward + double backward,
+counted as 2 forward+backward).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 
 import torch
 
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, grid_loss
 from hf_srgan.models import FeatureDiscriminator, SRGANDiscriminator, SRGenerator, build_feature_extractor
 
 LAYERS = ("stage2", "stage3", "stage5", "stage7")
@@ -40,18 +42,18 @@ def timed(fn, steps: int) -> float:
 def gan_step_fn(variant: str, batch: int, patch: int, bf16: bool):
     generator = SRGenerator().train().to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(generator.parameters(), 1e-4)
-    perceptual = PerceptualLoss(
-        build_feature_extractor("efficientnet_lite0", LAYERS), dict.fromkeys(LAYERS, 0.25)
-    )
+    features = build_feature_extractor("efficientnet_lite0", LAYERS)
+    perceptual = PerceptualLoss(features, dict.fromkeys(LAYERS, 0.25), max_shift=16)
     critic = None
     if variant == "srgan":
         critic = SRGANDiscriminator()
     elif variant == "features":
-        critic = FeatureDiscriminator(build_feature_extractor("efficientnet_lite0", LAYERS), max_shift=16)
+        features = build_feature_extractor("efficientnet_lite0", LAYERS, upsample=2)
+        critic = FeatureDiscriminator(features, max_shift=16)
     if critic is not None:
         critic = critic.train().to(memory_format=torch.channels_last)
         critic_optimizer = torch.optim.Adam([p for p in critic.parameters() if p.requires_grad], 1e-4)
-    adversarial = AdversarialLoss("wgan-gp")
+    adversarial = AdversarialLoss("wgan-gp", gp_every=4)
     lr = torch.rand(batch, 3, patch // 4, patch // 4).contiguous(memory_format=torch.channels_last)
     hr = torch.rand(batch, 3, patch, patch)
 
@@ -65,7 +67,8 @@ def gan_step_fn(variant: str, batch: int, patch: int, bf16: bool):
                 critic_loss.backward()
                 critic_optimizer.step()
             sr = generator(lr)
-            loss = perceptual(sr.float(), hr) + 0.1 * (sr.float() - hr).abs().mean()
+            sr32 = sr.float()
+            loss = 0.01 * perceptual(sr32, hr) + (sr32 - hr).abs().mean() + 10 * grid_loss(sr32, hr)
             if critic is not None:
                 loss = loss + 5e-3 * adversarial.generator_loss(critic(sr))
         optimizer.zero_grad()
@@ -76,7 +79,17 @@ def gan_step_fn(variant: str, batch: int, patch: int, bf16: bool):
 
 
 def frozen_network_seconds(variant: str, batch: int, patch: int, bf16: bool, steps: int) -> float:
-    features = build_feature_extractor("efficientnet_lite0", LAYERS)
+    seconds = frozen_passes_seconds(1, (1, 1), batch, patch, bf16, steps)  # the perceptual loss
+    if variant == "features":
+        seconds += frozen_passes_seconds(2, (2, 1.5), batch, patch, bf16, steps)
+    return seconds
+
+
+def frozen_passes_seconds(
+    upsample: int, passes: tuple[float, float], batch: int, patch: int, bf16: bool, steps: int
+) -> float:
+    """Seconds of `passes` = (forwards, forwards+backwards) of the frozen network at `upsample`."""
+    features = build_feature_extractor("efficientnet_lite0", LAYERS, upsample=upsample)
     x = torch.rand(batch, 3, patch, patch)
 
     def forward() -> None:
@@ -89,9 +102,7 @@ def frozen_network_seconds(variant: str, batch: int, patch: int, bf16: bool, ste
             total = sum(f.float().mean() for f in features(y).values())
         total.backward()
 
-    fwd, fwd_bwd = timed(forward, steps), timed(forward_backward, steps)
-    passes = {"none": (1, 1), "srgan": (1, 1), "features": (3, 4)}[variant]  # (forward, forward+backward)
-    return passes[0] * fwd + passes[1] * fwd_bwd
+    return passes[0] * timed(forward, steps) + passes[1] * timed(forward_backward, steps)
 
 
 def main() -> None:
