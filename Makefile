@@ -12,12 +12,15 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[train,space,dev]"
+	$(PY) -m pip install -q -e ".[train,space,onnx,dev]"
 	touch $@
 
 # Debian's Chromium for the Space's browser test (Playwright drives it; no browser download).
+# Without root or apt (not Debian), it says so and the browser test skips itself.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium not installed (needs root and apt): the browser test will be skipped"
 
 demo: setup
 	HF_HUB_OFFLINE=1 $(PY) space/app.py
