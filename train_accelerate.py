@@ -114,7 +114,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--image_column", default=None, help="detected when omitted")
     g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before downscaling")
-    g.add_argument("--batch_size", type=int, default=16, help="per process")
+    g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
+    g.add_argument(
+        "--gradient_accumulation_steps",
+        type=int,
+        default=1,
+        help="batches per optimiser step: the effective batch is batch_size x processes x this",
+    )
     g.add_argument("--samples_per_epoch", type=int, default=16_000)
     g.add_argument(
         "--image_sampling",
@@ -355,6 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
         step_scheduler_with_optimizer=False,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
     )
     set_seed(args.seed)
     if accelerator.device.type == "cpu":
@@ -462,7 +469,10 @@ def main(argv: list[str] | None = None) -> None:
             "nan_steps": nan_total,
             "steps_per_s": (step - run_first_step) / seconds,  # this launch only, start-up excluded
             "train_seconds": None if seconds_before is None else seconds_before + seconds,  # all launches
-            "samples_seen": step * args.batch_size * accelerator.num_processes,
+            "samples_seen": step
+            * args.batch_size
+            * accelerator.num_processes
+            * args.gradient_accumulation_steps,
             "hardware": f"{accelerator.num_processes} x {accelerator.device.type} process(es), "
             f"{torch.get_num_threads()} threads each, {os.cpu_count()} cores",
         }
@@ -484,61 +494,67 @@ def main(argv: list[str] | None = None) -> None:
     if benchmarks and not history:
         evaluate_now()  # the baseline every later evaluation is compared with
 
+    def critic_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> dict:
+        """`n_critic` updates of the critic on this batch's HR images and fresh SR images."""
+        for _ in range(args.n_critic):
+            with torch.no_grad():
+                fake = generator(lr_batch)
+            critic_loss = adversarial.critic_loss(critic, hr_batch, fake)
+            accelerator.backward(critic_loss)
+            critic_optimizer.step()
+            critic_optimizer.zero_grad(set_to_none=True)
+        return {"critic_loss": critic_loss.item()}
+
+    def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        return train_pixel_loss(generator(lr_batch).float(), hr_batch), {}
+
+    def gan_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        logs = critic_step(lr_batch, hr_batch) if critic is not None else {}
+        sr = generator(lr_batch)
+        loss = args.content_weight * content_loss(sr.float(), hr_batch)
+        if args.pixel_weight > 0:
+            loss = loss + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
+        if args.grid_weight > 0:
+            loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=scale)
+        logs["content_loss"] = loss.item()
+        if critic is not None:
+            adv = adversarial.generator_loss(critic(sr))
+            loss = loss + args.adv_weight * adv
+            logs["adv_loss"] = adv.item()
+        return loss, logs
+
+    train_step = gan_step if gan else pretrain_step
     progress = tqdm(total=args.max_steps, initial=step, disable=not accelerator.is_local_main_process)
     stopping = bool(stop_requested)  # a signal during start-up
     while step < args.max_steps and not stopping:
-        epoch, skip = divmod(step, steps_per_epoch)
+        # Resume mid-epoch: skip the batches (micro-batches when accumulating) already trained on.
+        epoch, skip = divmod(step * args.gradient_accumulation_steps, steps_per_epoch)
         loader.set_epoch(epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
         for lr_batch, hr_batch in epoch_loader:
-            lr_batch = lr_batch.contiguous(memory_format=memory_format)
-            logs = {}
-            if critic is not None:
-                # Critic step(s) on this batch's HR and on fresh SR images.
-                for _ in range(args.n_critic):
-                    with torch.no_grad():
-                        fake = generator(lr_batch)
-                    critic_loss = adversarial.critic_loss(critic, hr_batch, fake)
-                    critic_optimizer.zero_grad(set_to_none=True)
-                    accelerator.backward(critic_loss)
-                    critic_optimizer.step()
-                logs["critic_loss"] = critic_loss.item()
-
-            sr = generator(lr_batch)
-            if gan:
-                content = args.content_weight * content_loss(sr.float(), hr_batch)
-                if args.pixel_weight > 0:
-                    content = content + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
-                if args.grid_weight > 0:
-                    content = content + args.grid_weight * grid_loss(sr, hr_batch, period=scale)
-                loss = content
-                logs["content_loss"] = content.item()
-                if critic is not None:
-                    adv = adversarial.generator_loss(critic(sr))
-                    loss = loss + args.adv_weight * adv
-                    logs["adv_loss"] = adv.item()
-            else:
-                loss = train_pixel_loss(sr.float(), hr_batch)
-
-            # Processes must agree on skipping and on stopping, or their collectives would deadlock:
-            # one all-reduce per step shares both flags (a signal may reach them at different steps).
-            flags = torch.tensor(
-                [float(not torch.isfinite(loss)), float(bool(stop_requested))], device=loss.device
-            )
-            bad, stopping = (accelerator.reduce(flags, "sum") > 0).tolist()
-            optimizer.zero_grad(set_to_none=True)
-            if bad:
-                nan_streak, nan_total = nan_streak + 1, nan_total + 1
-                if nan_streak >= args.max_nan_steps:
-                    raise SystemExit(
-                        f"error: {nan_streak} non-finite losses in a row at step {step}; stopping"
-                    )
+            with accelerator.accumulate(generator):
+                loss, logs = train_step(lr_batch.contiguous(memory_format=memory_format), hr_batch)
+                # Processes must agree on skipping and stopping, or their collectives would deadlock:
+                # one all-reduce per batch shares both flags (a signal may reach them at different steps).
+                flags = torch.tensor(
+                    [float(not torch.isfinite(loss)), float(bool(stop_requested))], device=loss.device
+                )
+                bad, stopping = (accelerator.reduce(flags, "sum") > 0).tolist()
+                if bad:
+                    nan_streak, nan_total = nan_streak + 1, nan_total + 1
+                    if nan_streak >= args.max_nan_steps:
+                        raise SystemExit(
+                            f"error: {nan_streak} non-finite losses in a row at step {step}; stopping"
+                        )
+                    continue
+                nan_streak = 0
+                accelerator.backward(loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(generator.parameters(), args.max_grad_norm)
+                optimizer.step()  # a no-op until the last batch of an accumulation window
+                optimizer.zero_grad(set_to_none=True)
+            if not accelerator.sync_gradients and not stopping:
                 continue
-            nan_streak = 0
-            accelerator.backward(loss)
-            if accelerator.sync_gradients:
-                accelerator.clip_grad_norm_(generator.parameters(), args.max_grad_norm)
-            optimizer.step()
             scheduler.step()
             ema.update_parameters(accelerator.unwrap_model(generator))
             step += 1
@@ -552,14 +568,10 @@ def main(argv: list[str] | None = None) -> None:
                 evaluate_now()
             if benchmarks and step % args.sample_every == 0 and accelerator.is_main_process:
                 first = next(iter(benchmarks.values()))[0]
-                strip = save_sample(
-                    output_dir / "samples" / f"step_{step:07d}.png",
-                    ema.module,
-                    first,
-                    scale,
-                    accelerator.device,
+                sample_path = output_dir / "samples" / f"step_{step:07d}.png"
+                log_sample(
+                    accelerator, save_sample(sample_path, ema.module, first, scale, accelerator.device), step
                 )
-                log_sample(accelerator, strip, step)
             if export_requested:
                 export_requested.clear()
                 export(accelerator, args, ema.module, history)

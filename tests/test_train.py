@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import torch
 from safetensors.torch import save_file
 
 from hf_srgan.models import SRGenerator
@@ -316,3 +317,27 @@ def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
     )
     assert "at step 6" in result.stdout
     assert trainer_state(tmp_path)["step"] == 10
+
+
+def test_gradient_accumulation_matches_one_big_batch(data_dir, tmp_path):
+    """Batch 8 x 2 accumulation steps and batch 16 train on the same patches to the same weights."""
+    from safetensors.torch import load_file
+
+    weights = {}
+    for name, batch, accumulation in (("big", 16, 1), ("accumulated", 8, 2)):
+        run(
+            common_args(
+                data_dir,
+                tmp_path / name,
+                max_steps=1,
+                batch_size=batch,
+                gradient_accumulation_steps=accumulation,
+                warmup_steps=0,
+                learning_rate=1e-3,
+                image_sampling="area",
+            )
+        )
+        weights[name] = load_file(tmp_path / name / "final" / "model.safetensors")
+        assert trainer_state(tmp_path / name)["samples_seen"] == 16
+    for key, value in weights["big"].items():
+        torch.testing.assert_close(weights["accumulated"][key], value, rtol=1e-4, atol=1e-6)
