@@ -38,6 +38,7 @@ from hf_srgan.data import (
     ignore_stop_signals,
     load_image_sources,
 )
+from hf_srgan.degradations import RealisticDegradation
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, grid_loss, pixel_loss
@@ -113,7 +114,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--image_column", default=None, help="detected when omitted")
     g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
-    g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before downscaling")
+    g.add_argument(
+        "--degradation",
+        choices=["bicubic", "realistic"],
+        default="bicubic",
+        help="how LR patches are made: antialiased bicubic (the benchmarks' model) or Real-ESRGAN's "
+        "second-order blur/resize/noise/JPEG/sinc pipeline (hf_srgan/degradations.py) for real photos",
+    )
+    g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before bicubic downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
     g.add_argument(
         "--gradient_accumulation_steps",
@@ -410,7 +418,9 @@ def main(argv: list[str] | None = None) -> None:
     dataset = SRPatchDataset(
         images,
         patch_size=args.patch_size,
-        degradation=Degradation(scale, args.blur_sigma),
+        degradation=RealisticDegradation(scale)
+        if args.degradation == "realistic"
+        else Degradation(scale, args.blur_sigma),
         samples_per_epoch=args.samples_per_epoch,
         cache=not args.no_cache,
         image_sampling=args.image_sampling,

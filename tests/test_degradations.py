@@ -1,0 +1,52 @@
+"""The realistic degradation pipeline: sizes, reproducibility, and that each stage does what it says."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hf_srgan.data import SRPatchDataset, load_image_source
+from hf_srgan.degradations import DegradationStage, RealisticDegradation, gaussian_kernel, sinc_kernel
+
+
+@pytest.fixture
+def patch(data_dir):
+    return Image.open(data_dir / "benchmark/Set14/HR/baboon.png").convert("RGB").crop((0, 0, 96, 96))
+
+
+def test_lr_is_a_quarter_of_the_patch_and_reproducible_with_the_seed(patch):
+    degrade = RealisticDegradation()
+    torch.manual_seed(3)
+    first = np.asarray(degrade(patch))
+    torch.manual_seed(3)
+    assert first.shape == (24, 24, 3) and np.array_equal(first, np.asarray(degrade(patch)))
+    assert not np.array_equal(first, np.asarray(degrade(patch)))  # a new draw differs
+
+
+def test_kernels_are_normalised_and_shaped_as_asked():
+    kernel = gaussian_kernel(21, 3.0, 0.5, angle=0.0)
+    assert kernel.sum().item() == pytest.approx(1.0)
+    assert kernel[10].sum() > 4 * kernel[:, 10].sum()  # wide along x, narrow along y
+    low_pass = sinc_kernel(21, math.pi / 4)
+    assert low_pass.sum().item() == pytest.approx(1.0) and low_pass.min() < 0  # ringing lobes
+
+
+def test_noise_and_jpeg_stages_change_a_flat_image_as_expected():
+    flat = torch.full((3, 64, 64), 0.5)
+    torch.manual_seed(0)
+    noisy = DegradationStage(
+        gaussian_noise_probability=1.0, noise_sigma=(20, 20), gray_noise_probability=0
+    ).noise(flat)
+    assert noisy.std().item() == pytest.approx(20 / 255, rel=0.15)
+    ramp = torch.linspace(0, 1, 64).expand(3, 64, 64).contiguous()
+    compressed = DegradationStage(jpeg_quality=(10, 10)).jpeg(ramp)
+    assert 0.005 < (compressed - ramp).abs().mean() < 0.1
+
+
+def test_the_training_dataset_uses_it(data_dir):
+    images = load_image_source(str(data_dir / "train" / "T91"))
+    dataset = SRPatchDataset(images, patch_size=64, degradation=RealisticDegradation(), samples_per_epoch=4)
+    lr, hr = dataset[0]
+    assert lr.shape == (3, 16, 16) and hr.shape == (3, 64, 64)
