@@ -1,6 +1,11 @@
 """Collect the GAN-phase comparison runs into docs/gan_comparison.json (the model card renders it).
 
     python scripts/gan_comparison.py "(a) perceptual only=runs/gan-a" "(b) + SRGAN critic=runs/gan-b" ...
+    python scripts/gan_comparison.py --choose runs/gan-final      # the checkpoint to export
+
+`--choose` applies the perception-distortion rule the shipped checkpoint was picked by, on the
+held-out validation split only: the lowest NIQE among checkpoints whose PSNR is at most
+`--max_psnr_drop` dB (default 1.0) below the starting model's (step 0) on that split.
 
 Each run's validation history (PSNR and NIQE on the held-out set, every --eval_every steps), its
 command, steps, wall time and hardware come from its own train_config.json and newest
@@ -9,6 +14,7 @@ checkpoint, so the table in the card is exactly what the runs measured.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -42,11 +48,31 @@ def run_summary(run_dir: Path) -> dict:
     }
 
 
+def choose(run_dir: Path, max_psnr_drop: float) -> dict:
+    """The checkpointed validation point with the lowest NIQE within the PSNR budget."""
+    curve = run_summary(run_dir)["curve"]
+    saved = {int(p.name.split("_")[1]) for p in checkpoint_dirs(run_dir)}
+    floor = curve[0]["psnr"] - max_psnr_drop
+    candidates = [p for p in curve if p["step"] in saved and p["psnr"] >= floor]
+    if not candidates:
+        raise SystemExit(f"no checkpoint of {run_dir} within {max_psnr_drop} dB of step 0 ({floor:.2f} dB)")
+    return min(candidates, key=lambda p: p["niqe"])
+
+
 def main() -> None:
-    runs = dict(arg.split("=", 1) for arg in sys.argv[1:])
-    if not runs:
-        raise SystemExit(__doc__)
-    summary = {label: run_summary(Path(path)) for label, path in runs.items()}
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("runs", nargs="*", help='"label=run_dir" for each run of the comparison')
+    parser.add_argument("--choose", type=Path, help="print the checkpoint to export from this run")
+    parser.add_argument("--max_psnr_drop", type=float, default=1.0)
+    args = parser.parse_args()
+    if args.choose:
+        print(json.dumps(choose(args.choose, args.max_psnr_drop)))
+        return
+    if not args.runs:
+        parser.error("give runs as label=run_dir, or --choose run_dir")
+    summary = {label: run_summary(Path(path)) for label, path in (run.split("=", 1) for run in args.runs)}
     OUTPUT.write_text(json.dumps(summary, indent=2))
     print(f"wrote {OUTPUT} ({len(summary)} runs)")
 
