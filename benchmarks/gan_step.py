@@ -4,7 +4,7 @@
     python benchmarks/gan_step.py --batch 8 --steps 5 --precisions bf16
 
 Variants, as `train_accelerate.py --phase gan` runs them (0.01 x EfficientNet-Lite0 perceptual
-loss on stages 2/3/5/7 + L1 + 10 x grid loss in all three):
+loss on stages 2/3/5/7 + L1 + 20 x grid loss in all three):
 (a) content loss alone (`--discriminator none`), (b) + the SRGAN conv critic trained from
 scratch, (c) + the transfer-learning critic on frozen EfficientNet-Lite0 features (input
 enlarged 2x), both WGAN-GP with the lazy penalty every 4th critic step (`--gp_every 4`), one
@@ -68,7 +68,7 @@ def gan_step_fn(variant: str, batch: int, patch: int, bf16: bool):
                 critic_optimizer.step()
             sr = generator(lr)
             sr32 = sr.float()
-            loss = 0.01 * perceptual(sr32, hr) + (sr32 - hr).abs().mean() + 10 * grid_loss(sr32, hr)
+            loss = 0.01 * perceptual(sr32, hr) + (sr32 - hr).abs().mean() + 20 * grid_loss(sr32, hr)
             if critic is not None:
                 loss = loss + 5e-3 * adversarial.generator_loss(critic(sr))
         optimizer.zero_grad()
