@@ -206,19 +206,19 @@ def gan_comparison_text() -> str:
         return ""
     runs = json.loads(GAN_COMPARISON.read_text())
     first = next(iter(runs.values()))
-    steps = [point["step"] for point in first["curve"]]
+    steps = sorted({point["step"] for run in runs.values() for point in run["curve"]})
     lines = [
-        f"Fine-tuning variants from `wdrn-x4` at equal steps, on the held-out `{first['validation_set']}` "
-        "split (10 BSD200 images never used in the GAN phase, LR made with MATLAB-style bicubic; "
-        "not a reported benchmark), PSNR dB / NIQE, EMA weights:",
+        f"Fine-tuning variants from `wdrn-x4`, on the held-out `{first['validation_set']}` split (10 "
+        "BSD200 images never used in the GAN phase, LR made with MATLAB-style bicubic; not a reported "
+        "benchmark), PSNR dB / NIQE of the EMA weights every 250 steps:",
         "",
         "| step | " + " | ".join(runs) + " |",
         "|---|" + "---|" * len(runs),
     ]
-    for i, step in enumerate(steps):
+    for step in steps:
         cells = []
         for run in runs.values():
-            point = run["curve"][i] if i < len(run["curve"]) else None
+            point = next((p for p in run["curve"] if p["step"] == step), None)
             cells.append(f"{point['psnr']:.2f} / {point['niqe']:.2f}" if point else "")
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
     lines += ["", "Commands (wall time, hardware):", ""]
