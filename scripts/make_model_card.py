@@ -58,8 +58,8 @@ DESCRIPTIONS = {
     "wdrn-x4": "WDRN, PSNR-oriented, the default model of hf_srgan.",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned as an SRGAN: ImageNet (EfficientNet-Lite0) perceptual loss, a "
-    "transfer-learning WGAN-GP critic on frozen ImageNet features and a grid penalty; natural texture "
-    "(lower NIQE) for lower PSNR.",
+    "transfer-learning WGAN-GP critic on frozen ImageNet features and a grid penalty. A first, short "
+    "GAN stage: grid-free, but not yet more natural than wdrn-x4 by NIQE (see Evaluation).",
 }
 
 
