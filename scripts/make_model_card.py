@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_table, load_benchmark
 from hf_srgan.inference import upscale
-from hf_srgan.model_card import HUB_DATASETS, PUBLISHED_ORG, TRAINING_DATA_PROSE, eval_results
+from hf_srgan.model_card import HUB_DATASETS, PUBLISHED_ORG, TRAINING_DATA_PROSE, eval_results, write_terms
 from hf_srgan.models import SRGenerator, count_parameters
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
 
@@ -274,7 +274,7 @@ on GPUs; ours for {default_steps:,} steps on a 2-core CPU, which is why they sit
 {training_section(model)}"""
     if model == GAN_MODEL:
         training = f"{gan_training_text()}\n\n{gan_comparison_text()}\n\n{training}"
-    base = info["stages"][0]["init_generator"] if info.get("stages") else None
+    base = info["stages"][-1]["init_generator"] if info.get("stages") else None
     card = generator.generate_model_card(
         model_name=model,
         description=f"{description(model)} {count_parameters(generator) / 1e6:.2f} M parameters, "
@@ -347,6 +347,7 @@ def main() -> None:
     for model in bundled_models():
         render_card(results, ensembled, model).save(BUNDLED_DIR / model / "README.md")
         shutil.copy(COMPARISON, BUNDLED_DIR / model / COMPARISON.name)  # the card links it beside itself
+        write_terms(BUNDLED_DIR / model)
     root_card = render_card(results, ensembled, DEFAULT_MODEL)
     root_card.text = root_card.text.replace(f"]({COMPARISON.name})", f"](docs/{COMPARISON.name})")
     root_card.save(ROOT / "model_card.md")
