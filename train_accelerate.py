@@ -73,6 +73,11 @@ PERCEPTUAL_LAYERS = {"vgg19": "relu5_4", "efficientnet_lite0": "stage2,stage3,st
 CRITIC_LAYERS = {"vgg19": "relu3_4,relu4_4,relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
 
 
+def per_backbone(defaults: dict[str, str]) -> str:
+    """A per-backbone default for --help: "vgg19: relu5_4; efficientnet_lite0: stage2,..."."""
+    return "; ".join(f"{backbone}: {layers}" for backbone, layers in defaults.items())
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("run")
@@ -166,9 +171,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument(
         "--perceptual_layers",
         default=None,
-        help="layer[:weight],... (default: "
-        + "; ".join(f"{k}: {v}" for k, v in PERCEPTUAL_LAYERS.items())
-        + ")",
+        help=f"layer[:weight],... (default: {per_backbone(PERCEPTUAL_LAYERS)})",
     )
     g.add_argument("--perceptual_criterion", choices=["l1", "mse"], default="l1")
     g.add_argument(
@@ -219,9 +222,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument(
         "--critic_layers",
         default=None,
-        help="features the 'features' critic reads (default: "
-        + "; ".join(f"{k}: {v}" for k, v in CRITIC_LAYERS.items())
-        + ")",
+        help=f"features the 'features' critic reads (default: {per_backbone(CRITIC_LAYERS)})",
     )
     g.add_argument(
         "--projection_channels", type=int, default=64, help="fixed random 1x1 projection per scale (0 = none)"

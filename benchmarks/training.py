@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import torch
+from data_loader import patches_per_second  # benchmarks/data_loader.py, beside this script
 
 from hf_srgan.data import SRPatchDataset, load_image_sources
 from hf_srgan.models.generator import PRESETS, SRGenerator
@@ -88,13 +89,7 @@ def program(
 def loader_rate(batch: int, lr_size: int, batches: int) -> float:
     """Samples/s of SRPatchDataset (cached images, crop + bicubic + augment) through a DataLoader."""
     dataset = SRPatchDataset(load_image_sources([str(DATA / "train")]), patch_size=lr_size * 4)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=0)
-    iterator = iter(loader)
-    next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    return batches * batch / (time.perf_counter() - start)
+    return patches_per_second(dataset, batch, batches)
 
 
 def main() -> None:
