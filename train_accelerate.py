@@ -202,6 +202,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="penalty on the part of the error that repeats with the scale (checkerboard/grid artefacts)",
     )
+    g.add_argument(
+        "--grid_period",
+        type=int,
+        default=0,
+        help="period the grid penalty looks for (0 = the scale; 8 also catches the SRGAN critic's blotches)",
+    )
     g.add_argument("--adv_weight", type=float, default=1e-3)
     g.add_argument(
         "--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper"
@@ -526,7 +532,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.pixel_weight > 0:
             loss = loss + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
         if args.grid_weight > 0:
-            loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=scale)
+            loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=args.grid_period or scale)
         logs["content_loss"] = loss.item()
         if critic is not None:
             adv = adversarial.generator_loss(critic(sr))

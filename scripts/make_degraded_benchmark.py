@@ -59,11 +59,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
+    parser.add_argument(
+        "--sets", nargs="+", default=["Set5", "Set14", "BSD100"], help="benchmark names or folders"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "degraded")
     args = parser.parse_args()
     for set_name in args.sets:
-        pairs = load_benchmark(DATA / "benchmark" / set_name)
+        source = Path(set_name) if Path(set_name).is_dir() else DATA / "benchmark" / set_name
+        set_name = source.name
+        pairs = load_benchmark(source)
         for level, degrade in LEVELS.items():
             folder = args.out / f"{set_name}-{level}"
             (folder / "HR").mkdir(parents=True, exist_ok=True)
