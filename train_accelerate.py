@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from datasets.distributed import split_dataset_by_node
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
@@ -35,6 +36,7 @@ from hf_srgan.data import (
     DEFAULT_HUB_DATASET,
     Degradation,
     SRPatchDataset,
+    StreamingPatchDataset,
     ignore_stop_signals,
     load_image_sources,
 )
@@ -121,10 +123,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--patch_size", type=int, default=96, help="HR patch size in pixels")
     g.add_argument(
         "--degradation",
-        choices=["bicubic", "realistic"],
+        choices=["bicubic", "realistic", "realistic-light"],
         default="bicubic",
-        help="how LR patches are made: antialiased bicubic (the benchmarks' model) or Real-ESRGAN's "
-        "second-order blur/resize/noise/JPEG/sinc pipeline (hf_srgan/degradations.py) for real photos",
+        help="how LR patches are made: antialiased bicubic (the benchmarks' model), Real-ESRGAN's "
+        "second-order blur/resize/noise/JPEG/sinc pipeline (hf_srgan/degradations.py), or its milder "
+        "ranges for everyday photos with 1 patch in 5 left clean",
     )
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before bicubic downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
@@ -144,6 +147,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--num_workers", type=int, default=1)
     g.add_argument(
         "--no_cache", action="store_true", help="decode images on every access instead of caching them"
+    )
+    g.add_argument(
+        "--streaming",
+        action="store_true",
+        help="read --train_data as a stream, sharded per process: nothing is downloaded or decoded up "
+        "front and no process holds the dataset in memory (for full DIV2K and bigger Hub datasets)",
+    )
+    g.add_argument("--patches_per_image", type=int, default=16, help="streaming: patches per decoded image")
+    g.add_argument(
+        "--shuffle_buffer", type=int, default=32, help="streaming: images held to shuffle the stream's order"
     )
     g.add_argument("--val_data", nargs="*", default=[], help="benchmark folders (HR/ + LR_bicubic/X4/)")
     g.add_argument("--val_niqe", action="store_true", help="also score validation images with NIQE")
@@ -364,6 +377,49 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
     )
 
 
+def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accelerator) -> DataLoader:
+    """The training patches: a cached map-style dataset, or with --streaming a stream sharded per process."""
+    degradation = {
+        "bicubic": lambda: Degradation(scale, args.blur_sigma),
+        "realistic": lambda: RealisticDegradation(scale),
+        "realistic-light": lambda: RealisticDegradation.light(scale),
+    }[args.degradation]()
+    sources = {"image_column": args.image_column, "hub_data_files": args.hub_data_files}
+    if args.streaming:
+        images = load_image_sources(args.train_data, streaming=True, **sources)
+        images = split_dataset_by_node(images, accelerator.process_index, accelerator.num_processes)
+        images = images.shuffle(seed=args.seed, buffer_size=args.shuffle_buffer)
+        dataset = StreamingPatchDataset(images, args.patch_size, degradation, args.patches_per_image)
+        accelerator.print(f"streaming {', '.join(args.train_data)}: {images.n_shards} shard(s) per process")
+    else:
+        with accelerator.main_process_first():
+            images = load_image_sources(args.train_data, **sources)
+        dataset = SRPatchDataset(
+            images,
+            patch_size=args.patch_size,
+            degradation=degradation,
+            samples_per_epoch=args.samples_per_epoch,
+            cache=not args.no_cache,
+            image_sampling=args.image_sampling,
+            seed=args.seed,
+        )
+        accelerator.print(
+            f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, "
+            f"{len(dataset.bad_images)} unreadable: skipped)"
+        )
+        for problem in dataset.bad_images:
+            accelerator.print(f"warning: unreadable training image {problem}")
+    return DataLoader(
+        dataset,
+        batch_size=args.batch_size,
+        shuffle=not args.streaming,
+        drop_last=True,
+        num_workers=args.num_workers,
+        # Not persistent: workers restart each epoch with the dataset's new epoch (set_epoch).
+        worker_init_fn=ignore_stop_signals,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     output_dir = Path(args.output_dir)
@@ -417,39 +473,13 @@ def main(argv: list[str] | None = None) -> None:
         critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
     train_pixel_loss = pixel_loss(args.pixel_loss)
 
-    # Data
-    with accelerator.main_process_first():
-        images = load_image_sources(
-            args.train_data, image_column=args.image_column, hub_data_files=args.hub_data_files
-        )
-    dataset = SRPatchDataset(
-        images,
-        patch_size=args.patch_size,
-        degradation=RealisticDegradation(scale)
-        if args.degradation == "realistic"
-        else Degradation(scale, args.blur_sigma),
-        samples_per_epoch=args.samples_per_epoch,
-        cache=not args.no_cache,
-        image_sampling=args.image_sampling,
-    )
-    accelerator.print(
-        f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, "
-        f"{len(dataset.bad_images)} unreadable: skipped)"
-    )
-    for problem in dataset.bad_images:
-        accelerator.print(f"warning: unreadable training image {problem}")
-    loader = DataLoader(
-        dataset,
-        batch_size=args.batch_size,
-        shuffle=True,
-        drop_last=True,
-        num_workers=args.num_workers,
-        persistent_workers=args.num_workers > 0,
-        worker_init_fn=ignore_stop_signals,
-    )
+    # Data. A stream is already split per process, so Accelerate must not shard or dispatch it again.
+    loader = build_train_loader(args, scale, accelerator)
     benchmarks = {Path(folder).name: load_benchmark(folder, scale) for folder in args.val_data}
 
-    generator, optimizer, scheduler, loader = accelerator.prepare(generator, optimizer, scheduler, loader)
+    generator, optimizer, scheduler = accelerator.prepare(generator, optimizer, scheduler)
+    if not args.streaming:
+        loader = accelerator.prepare(loader)
     if critic is not None:
         critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
 
@@ -463,7 +493,7 @@ def main(argv: list[str] | None = None) -> None:
         # None when the checkpoint's trainer did not record time: then the total is unknown.
         step, history, seconds_before = state["step"], state["history"], state.get("train_seconds")
         accelerator.print(f"resumed from {checkpoint} at step {step}")
-    steps_per_epoch = len(loader)
+    steps_per_epoch = None if args.streaming else len(loader)
 
     stop_requested, export_requested = [], []
     for sig in STOP_SIGNALS:
@@ -545,12 +575,15 @@ def main(argv: list[str] | None = None) -> None:
     stopping = bool(stop_requested)  # a signal during start-up
     while step < args.max_steps and not stopping:
         # Resume mid-epoch: skip the batches (micro-batches when accumulating) already trained on.
-        epoch, skip = divmod(step * args.gradient_accumulation_steps, steps_per_epoch)
-        loader.set_epoch(epoch)
-        epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
+        # A stream has no epochs to count: each pass reshuffles, seeded by the step it starts at.
+        epoch, skip = divmod(step * args.gradient_accumulation_steps, steps_per_epoch or 1)
+        (loader if steps_per_epoch else loader.dataset).set_epoch(epoch)
+        epoch_loader = accelerator.skip_first_batches(loader, skip) if steps_per_epoch and skip else loader
         for lr_batch, hr_batch in epoch_loader:
+            lr_batch = lr_batch.to(accelerator.device, memory_format=memory_format)
+            hr_batch = hr_batch.to(accelerator.device)
             with accelerator.accumulate(generator):
-                loss, logs = train_step(lr_batch.contiguous(memory_format=memory_format), hr_batch)
+                loss, logs = train_step(lr_batch, hr_batch)
                 # Processes must agree on skipping and stopping, or their collectives would deadlock:
                 # one all-reduce per batch shares both flags (a signal may reach them at different steps).
                 flags = torch.tensor(

@@ -12,13 +12,15 @@ import io
 import os
 import signal
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import datasets
 import numpy as np
 import torch
 from PIL import Image, ImageFilter
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, IterableDataset
 
 DEFAULT_HUB_DATASET = "goodfellowliu/DIV2K"
 DEFAULT_HUB_DATA_FILES = "DIV2K_train_HR.zip"
@@ -37,21 +39,31 @@ def detect_image_column(features: datasets.Features, image_column: str | None = 
 
 
 def load_image_source(
-    source: str, image_column: str | None = None, hub_data_files: str | None = None, split: str = "train"
-) -> datasets.Dataset:
-    """One source as a dataset with a single ``image`` column: a local folder or a Hub dataset id."""
-    if os.path.isdir(source):
-        dataset = datasets.load_dataset("imagefolder", data_dir=source, split="train")
+    source: str,
+    image_column: str | None = None,
+    hub_data_files: str | None = None,
+    split: str = "train",
+    streaming: bool = False,
+) -> datasets.Dataset | datasets.IterableDataset:
+    """One source as a dataset with a single ``image`` column: a local folder or a Hub dataset id.
+
+    With `streaming`, nothing is downloaded or decoded up front: images arrive as the stream is read.
+    """
+    if os.path.isdir(source):  # a folder of images, or of parquet files as the Hub stores datasets
+        builder = "parquet" if any(Path(source).glob("*.parquet")) else "imagefolder"
+        dataset = datasets.load_dataset(builder, data_dir=source, split="train", streaming=streaming)
     else:
         if hub_data_files is None and source == DEFAULT_HUB_DATASET:
             hub_data_files = DEFAULT_HUB_DATA_FILES  # its repository also holds LR and validation zips
-        dataset = datasets.load_dataset(source, data_files=hub_data_files or None, split=split)
-    column = detect_image_column(dataset.features, image_column)
+        dataset = datasets.load_dataset(
+            source, data_files=hub_data_files or None, split=split, streaming=streaming
+        )
+    column = detect_image_column(dataset.features or {}, image_column)
     dataset = dataset.select_columns([column])
     return dataset.rename_column(column, "image") if column != "image" else dataset
 
 
-def load_image_sources(sources: list[str], **kwargs) -> datasets.Dataset:
+def load_image_sources(sources: list[str], **kwargs) -> datasets.Dataset | datasets.IterableDataset:
     """Several sources (folders and Hub ids) concatenated into one image dataset."""
     parts = [load_image_source(source, **kwargs) for source in sources]
     return datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
@@ -75,6 +87,35 @@ class BadImageError(ValueError):
     """A training image that cannot be decoded; the message names it."""
 
 
+def open_image(record: dict, decode: bool = True, fallback_name: str = "image") -> Image.Image:
+    """An undecoded ``datasets.Image`` record, opened (or only its header read); BadImageError names it."""
+    name = record.get("path") or fallback_name
+    try:
+        image = Image.open(io.BytesIO(record["bytes"]) if record.get("bytes") else record["path"])
+        if decode:
+            image.load()  # a truncated file fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise BadImageError(f"{name}: {err}") from None
+    return image
+
+
+def random_patch_pair(
+    image: np.ndarray, patch_size: int, degradation: Degradation, augment: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random HR crop of an HxWx3 uint8 image (flipped/rotated if `augment`) and its LR version."""
+    top = int(torch.randint(0, image.shape[0] - patch_size + 1, ()))
+    left = int(torch.randint(0, image.shape[1] - patch_size + 1, ()))
+    hr = image[top : top + patch_size, left : left + patch_size]
+    if augment:
+        if torch.rand(()) < 0.5:
+            hr = hr[:, ::-1]
+        if torch.rand(()) < 0.5:
+            hr = hr[::-1]
+        hr = np.rot90(hr, int(torch.randint(0, 4, ())))
+    hr = np.ascontiguousarray(hr)
+    return np.asarray(degradation(Image.fromarray(hr))), hr
+
+
 def ignore_stop_signals(worker_id: int) -> None:
     """DataLoader ``worker_init_fn``: leave SIGTERM/SIGINT to the trainer.
 
@@ -94,6 +135,11 @@ class SRPatchDataset(Dataset):
     as the dozens of small images that hold the same number of pixels. Images smaller than the
     patch are skipped and counted (`skipped`). With `cache=True` decoded images are kept in memory
     as uint8 arrays, which is the right call for the few hundred images of the classic sets.
+
+    Sample i of epoch e is the same patch whoever draws it (seeded by `seed`, e and i): the
+    patches do not depend on the number of processes or loader workers, so 2 processes at batch 8
+    train on exactly the patches of 1 process at batch 16, and a resumed run sees what it would
+    have seen.
     """
 
     def __init__(
@@ -106,6 +152,7 @@ class SRPatchDataset(Dataset):
         augment: bool = True,
         image_sampling: str = "uniform",
         max_bad_fraction: float = 0.01,
+        seed: int = 0,
     ) -> None:
         if image_sampling not in ("uniform", "area"):
             raise ValueError(f"image_sampling must be 'uniform' or 'area', got {image_sampling!r}")
@@ -120,6 +167,7 @@ class SRPatchDataset(Dataset):
         self.samples_per_epoch = samples_per_epoch
         self.augment = augment
         self.image_sampling = image_sampling
+        self.seed, self.epoch = seed, 0
         self.indices: list[int] = []
         crop_counts: list[int] = []
         self.cached: list[np.ndarray] | None = [] if cache else None
@@ -152,17 +200,12 @@ class SRPatchDataset(Dataset):
     def __len__(self) -> int:
         return self.samples_per_epoch
 
+    def set_epoch(self, epoch: int) -> None:
+        """Called by Accelerate's loader at each epoch, so epochs draw different patches."""
+        self.epoch = epoch
+
     def _open(self, i: int, decode: bool) -> Image.Image:
-        """Image i, from its bytes or path, decoded or only its header read; BadImageError names it."""
-        record = self.images[i]["image"]
-        name = record.get("path") or f"image #{i}"
-        try:
-            image = Image.open(io.BytesIO(record["bytes"]) if record.get("bytes") else record["path"])
-            if decode:
-                image.load()  # a truncated file fails here
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-            raise BadImageError(f"{name}: {err}") from None
-        return image
+        return open_image(self.images[i]["image"], decode, fallback_name=f"image #{i}")
 
     def _image(self, k: int) -> np.ndarray:
         if self.cached is not None:
@@ -170,24 +213,83 @@ class SRPatchDataset(Dataset):
         return np.asarray(self._open(self.indices[k], decode=True).convert("RGB"))
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.random.fork_rng(devices=[]):  # leave the trainer's own random stream alone
+            seed = np.random.SeedSequence((self.seed, self.epoch, index)).generate_state(1)[0]
+            torch.manual_seed(int(seed))
+            return self._patch(index)
+
+    def _patch(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         k = int(torch.multinomial(self.crop_counts, 1)) if self.image_sampling == "area" else index
         try:
             image = self._image(k % len(self.indices))
         except BadImageError as err:  # lazy decoding found a broken file: say which, use another
             warnings.warn(f"skipping unreadable training image {err}", stacklevel=2)
-            return self[int(torch.randint(0, len(self), ()))]
-        size = self.patch_size
-        top = int(torch.randint(0, image.shape[0] - size + 1, ()))
-        left = int(torch.randint(0, image.shape[1] - size + 1, ()))
-        hr = image[top : top + size, left : left + size]
-        if self.augment:
-            if torch.rand(()) < 0.5:
-                hr = hr[:, ::-1]
-            if torch.rand(()) < 0.5:
-                hr = hr[::-1]
-            hr = np.rot90(hr, int(torch.randint(0, 4, ())))
-        hr = np.ascontiguousarray(hr)
-        lr = np.asarray(self.degradation(Image.fromarray(hr)))
+            return self._patch(int(torch.randint(0, len(self), ())))
+        lr, hr = random_patch_pair(image, self.patch_size, self.degradation, self.augment)
+        return to_tensor(lr), to_tensor(hr)
+
+
+class StreamingPatchDataset(IterableDataset):
+    """Patches cut from a stream of images, for datasets too big to decode up front.
+
+    Each decoded image gives `patches_per_image` random patches, since decoding a 2K PNG costs
+    as much as cutting and degrading dozens of patches from it. Patches wait in a buffer of
+    `buffer_size` and leave it in random order, so a batch mixes many images rather than holding
+    one image's patches side by side. Shard the stream per process before wrapping it
+    (`datasets.distributed.split_dataset_by_node`); DataLoader workers split their process's
+    shards among themselves (``datasets`` does that when iterated inside a worker). The stream
+    has no length: an epoch ends when it runs out, and `set_epoch` reshuffles its order.
+    """
+
+    def __init__(
+        self,
+        images: datasets.IterableDataset,
+        patch_size: int = 96,
+        degradation: Degradation | None = None,
+        patches_per_image: int = 16,
+        buffer_size: int = 1024,
+        augment: bool = True,
+    ) -> None:
+        self.degradation = degradation or Degradation()
+        if patch_size % self.degradation.scale:
+            raise ValueError(
+                f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}"
+            )
+        self.images = images.cast_column("image", datasets.Image(decode=False))
+        self.patch_size = patch_size
+        self.patches_per_image = patches_per_image
+        self.buffer_size = buffer_size
+        self.augment = augment
+
+    def set_epoch(self, epoch: int) -> None:
+        self.images.set_epoch(epoch)
+
+    def _patches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for record in self.images:
+            try:
+                image = np.asarray(open_image(record["image"]).convert("RGB"))
+            except BadImageError as err:
+                warnings.warn(f"skipping unreadable training image {err}", stacklevel=2)
+                continue
+            if min(image.shape[:2]) < self.patch_size:
+                continue
+            for _ in range(self.patches_per_image):
+                yield random_patch_pair(image, self.patch_size, self.degradation, self.augment)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        buffer: list[tuple[np.ndarray, np.ndarray]] = []
+        for pair in self._patches():
+            buffer.append(pair)
+            if len(buffer) >= self.buffer_size:
+                yield self._pop_random(buffer)
+        while buffer:
+            yield self._pop_random(buffer)
+
+    @staticmethod
+    def _pop_random(buffer: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
+        i = int(torch.randint(0, len(buffer), ()))
+        buffer[i], buffer[-1] = buffer[-1], buffer[i]
+        lr, hr = buffer.pop()
         return to_tensor(lr), to_tensor(hr)
 
 

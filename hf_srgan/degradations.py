@@ -145,6 +145,29 @@ SECOND_STAGE = {
 """Real-ESRGAN's milder second stage."""
 
 
+LIGHT_FIRST_STAGE = {
+    "blur_probability": 0.5,
+    "blur_sigma": (0.2, 1.5),
+    "resize_probabilities": (0.2, 0.5, 0.3),
+    "resize_range": (0.5, 1.5),
+    "noise_sigma": (1.0, 15.0),
+    "poisson_scale": (0.05, 1.5),
+    "jpeg_quality": (60, 95),
+}
+LIGHT_SECOND_STAGE = {
+    "blur_probability": 0.3,
+    "blur_sigma": (0.2, 1.0),
+    "resize_probabilities": (0.3, 0.4, 0.3),
+    "resize_range": (0.7, 1.3),
+    "noise_sigma": (1.0, 10.0),
+    "poisson_scale": (0.05, 1.0),
+    "jpeg_quality": (70, 95),
+}
+"""Everyday photos (phone and web JPEGs, mild noise): the full Real-ESRGAN ranges (blur sigma 3,
+downscaling to 0.15x, noise sigma 30, JPEG quality 30) teach a model to smooth away detail that
+such photos still have."""
+
+
 @dataclass
 class RealisticDegradation:
     """HR patch (PIL) -> LR patch (PIL) of 1/scale the size, through two degradation stages.
@@ -159,6 +182,18 @@ class RealisticDegradation:
     second: DegradationStage = field(default_factory=lambda: DegradationStage(**SECOND_STAGE))
     sinc_probability: float = 0.8
     sinc_kernel_sizes: tuple[int, ...] = (7, 9, 11, 13, 15, 17, 19, 21)
+    clean_probability: float = 0.0  # chance of plain antialiased bicubic, so clean inputs stay sharp
+
+    @classmethod
+    def light(cls, scale: int = 4) -> RealisticDegradation:
+        """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`)."""
+        return cls(
+            scale,
+            first=DegradationStage(**LIGHT_FIRST_STAGE),
+            second=DegradationStage(**LIGHT_SECOND_STAGE),
+            sinc_probability=0.3,
+            clean_probability=0.2,
+        )
 
     def _sinc(self, image: torch.Tensor) -> torch.Tensor:
         if not _chance(self.sinc_probability):
@@ -168,9 +203,11 @@ class RealisticDegradation:
         return _filter(image, sinc_kernel(size, cutoff)).clamp(0, 1)
 
     def __call__(self, hr: Image.Image) -> Image.Image:
+        target = [hr.height // self.scale, hr.width // self.scale]
+        if _chance(self.clean_probability):
+            return hr.convert("RGB").resize(target[::-1], Image.Resampling.BICUBIC)
         image = torch.from_numpy(np.asarray(hr.convert("RGB")).copy()).permute(2, 0, 1).float() / 255
         image = self.second.noise(self.second.resize(self.second.blur(self.first(image))))
-        target = [hr.height // self.scale, hr.width // self.scale]
         mode = ("area", "bilinear", "bicubic")[int(torch.randint(3, ()))]
         if _chance(0.5):  # resize + sinc, then JPEG
             image = self.second.jpeg(self._sinc(_resample(image, target, mode)))

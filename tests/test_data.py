@@ -7,6 +7,7 @@ from PIL import Image
 from hf_srgan.data import (
     Degradation,
     SRPatchDataset,
+    StreamingPatchDataset,
     detect_image_column,
     load_image_source,
     load_image_sources,
@@ -117,3 +118,37 @@ def test_uncached_loading_replaces_a_bad_image_with_a_warning(image_folder):
         for i in range(12):
             lr, hr = dataset[i]
             assert hr.shape == (3, 32, 32)
+
+
+def test_a_sample_is_the_same_patch_whoever_draws_it_and_changes_with_the_epoch(image_folder):
+    images = load_image_source(str(image_folder))
+    dataset = SRPatchDataset(images, patch_size=32, image_sampling="area", seed=3)
+    first = [dataset[i][1] for i in range(4)]
+    torch.manual_seed(123)  # the caller's random state must not matter, and must not be consumed
+    state = torch.get_rng_state()
+    assert all(torch.equal(dataset[i][1], first[i]) for i in range(4))
+    assert torch.equal(torch.get_rng_state(), state)
+    assert not torch.equal(first[0], first[1])
+    dataset.set_epoch(1)
+    assert not torch.equal(dataset[0][1], first[0])
+
+
+def test_a_stream_gives_several_patches_per_image_and_skips_bad_ones(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, level, size in (("dark", 40, 64), ("bright", 200, 48), ("small", 120, 24), ("bad", 90, 64)):
+        pixels = np.clip(level + rng.integers(-20, 20, (size, size, 3)), 0, 255).astype(np.uint8)
+        Image.fromarray(pixels).save(tmp_path / f"{name}.png")
+    _truncate(tmp_path / "bad.png")
+    stream = load_image_source(str(tmp_path), streaming=True)
+    dataset = StreamingPatchDataset(stream, patch_size=32, patches_per_image=5, buffer_size=4)
+    with pytest.warns(UserWarning, match="bad.png"):
+        pairs = list(dataset)
+    assert all(lr.shape == (3, 8, 8) and hr.shape == (3, 32, 32) for lr, hr in pairs)
+    means = [hr.mean().item() * 255 for _, hr in pairs]
+    assert sum(m < 80 for m in means) == 5 and sum(m > 160 for m in means) == 5  # "small" < patch
+    assert len({hr.sum().item() for _, hr in pairs}) == 10  # 10 different crops
+
+
+def test_a_stream_refuses_a_patch_that_does_not_fit_the_scale(image_folder):
+    with pytest.raises(ValueError, match="multiple of the scale"):
+        StreamingPatchDataset(load_image_source(str(image_folder), streaming=True), patch_size=30)

@@ -50,3 +50,15 @@ def test_the_training_dataset_uses_it(data_dir):
     dataset = SRPatchDataset(images, patch_size=64, degradation=RealisticDegradation(), samples_per_epoch=4)
     lr, hr = dataset[0]
     assert lr.shape == (3, 16, 16) and hr.shape == (3, 64, 64)
+
+
+def test_the_light_preset_is_milder_and_sometimes_clean(patch):
+    """Mean error to the clean bicubic LR over 40 draws: light < full, and some light draws are exact."""
+    clean = np.asarray(patch.resize((24, 24), Image.Resampling.BICUBIC), np.float32)
+    torch.manual_seed(0)
+    full = [np.abs(np.asarray(RealisticDegradation()(patch), np.float32) - clean).mean() for _ in range(40)]
+    light = [
+        np.abs(np.asarray(RealisticDegradation.light()(patch), np.float32) - clean).mean() for _ in range(40)
+    ]
+    assert np.mean(light) < 0.7 * np.mean(full)
+    assert 2 <= sum(error == 0 for error in light) <= 18  # clean_probability 0.2 of 40

@@ -296,14 +296,17 @@ def test_a_failed_push_keeps_the_exported_model(data_dir, tmp_path):
     assert SRGenerator.from_pretrained(tmp_path / "final").scale == 4
 
 
+TWO_PROCESSES = (
+    sys.executable,
+    "-m",
+    "accelerate.commands.launch",
+    "--config_file",
+    str(REPO_ROOT / "configs" / "cpu_2proc.yaml"),
+)
+
+
 def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
-    launcher = (
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        "--config_file",
-        str(REPO_ROOT / "configs" / "cpu_2proc.yaml"),
-    )
+    launcher = TWO_PROCESSES
     run(
         common_args(data_dir, tmp_path, max_steps=6, val_data=data_dir / "benchmark" / "Set5", eval_every=6),
         launcher=launcher,
@@ -319,25 +322,57 @@ def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
     assert trainer_state(tmp_path)["step"] == 10
 
 
-def test_gradient_accumulation_matches_one_big_batch(data_dir, tmp_path):
-    """Batch 8 x 2 accumulation steps and batch 16 train on the same patches to the same weights."""
+def test_streaming_parquet_shards_across_two_processes(data_dir, tmp_path):
+    import datasets
+    import pyarrow.parquet as pq
+
+    files = sorted((data_dir / "train" / "T91").glob("*.png"))[:20]
+    images = datasets.Dataset.from_dict(
+        {"image": [{"bytes": f.read_bytes(), "path": f.name} for f in files]},
+        features=datasets.Features({"image": datasets.Image()}),
+    )
+    parquet = tmp_path / "parquet"
+    for shard in range(2):  # the Hub's layout: a folder of parquet shards with the image bytes inside
+        images.shard(2, shard).to_parquet(str(parquet / f"train-{shard:05d}-of-00002.parquet"))
+    assert all(
+        row["bytes"] for row in pq.read_table(parquet / "train-00000-of-00002.parquet")["image"].to_pylist()
+    )
+    args = common_args(data_dir, tmp_path / "run", train_data=parquet, streaming=True, max_steps=4)
+    result = run([*args, "--patches_per_image=4"], launcher=TWO_PROCESSES)
+    assert "1 shard(s) per process" in result.stdout  # each process reads its own shard
+    assert (tmp_path / "run" / "checkpoints" / "step_4" / "random_states_1.pkl").exists()
+    assert trainer_state(tmp_path / "run")["samples_seen"] == 4 * 4 * 2
+
+
+@pytest.mark.parametrize(
+    "batch, accumulation, launcher",
+    [(8, 2, (sys.executable,)), (8, 1, TWO_PROCESSES)],
+    ids=["accumulation", "ddp-2-processes"],
+)
+def test_the_same_16_patches_give_the_weights_of_one_batch_of_16(
+    data_dir, tmp_path, batch, accumulation, launcher
+):
+    """Batch 8 x 2 accumulation steps, or 2 gloo processes at batch 8, equal one process at batch 16."""
     from safetensors.torch import load_file
 
-    weights = {}
-    for name, batch, accumulation in (("big", 16, 1), ("accumulated", 8, 2)):
+    def train(output_dir, batch_size, accumulation_steps, launcher):
         run(
             common_args(
                 data_dir,
-                tmp_path / name,
-                max_steps=1,
-                batch_size=batch,
-                gradient_accumulation_steps=accumulation,
+                output_dir,
+                max_steps=2,
+                batch_size=batch_size,
+                gradient_accumulation_steps=accumulation_steps,
                 warmup_steps=0,
                 learning_rate=1e-3,
                 image_sampling="area",
-            )
+            ),
+            launcher=launcher,
         )
-        weights[name] = load_file(tmp_path / name / "final" / "model.safetensors")
-        assert trainer_state(tmp_path / name)["samples_seen"] == 16
-    for key, value in weights["big"].items():
-        torch.testing.assert_close(weights["accumulated"][key], value, rtol=1e-4, atol=1e-6)
+        assert trainer_state(output_dir)["samples_seen"] == 32
+        return load_file(output_dir / "final" / "model.safetensors")
+
+    reference = train(tmp_path / "batch16", 16, 1, (sys.executable,))
+    weights = train(tmp_path / "split", batch, accumulation, launcher)
+    for key, value in reference.items():
+        torch.testing.assert_close(weights[key], value, rtol=1e-4, atol=1e-6)
