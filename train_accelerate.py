@@ -13,8 +13,7 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,6 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 from PIL import Image, ImageDraw
-from safetensors.torch import load_file
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
@@ -57,18 +55,18 @@ from hf_srgan.models import (
 from hf_srgan.models.features import parse_layer_weights
 from hf_srgan.models.vgg import DEFAULT_VGG_WEIGHTS
 from hf_srgan.training import (
-    EMA_WEIGHTS,
+    RunRecord,
+    TrainingSignals,
     checkpoint_dirs,
     ema_average,
-    find_checkpoint,
     hub_base_model,
     lr_factor,
     replace_folder,
+    resume,
     save_checkpoint,
     trackers,
 )
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # Defaults per backbone. VGG19: SRGAN's VGG54; critic on mid and deep layers. EfficientNet-Lite0:
 # Projected GAN's four stages (strides 4, 8, 16, 32) for both.
 PERCEPTUAL_LAYERS = {"vgg19": "relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
@@ -420,8 +418,8 @@ def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accele
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+def setup_accelerator(args: argparse.Namespace) -> Accelerator:
+    """Accelerate from the flags, seeded, with the CPU's threads, and the run's flags on disk."""
     output_dir = Path(args.output_dir)
     accelerator = Accelerator(
         cpu=use_cpu(args),
@@ -441,105 +439,53 @@ def main(argv: list[str] | None = None) -> None:
     if accelerator.is_main_process:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "train_config.json").write_text(json.dumps(vars(args), indent=2))
+    accelerator.init_trackers(
+        "hf_srgan", config={k: v for k, v in vars(args).items() if not isinstance(v, list)}
+    )
+    return accelerator
 
-    # Models. The EMA copy of the generator is what gets evaluated and exported.
+
+def build_generator(args: argparse.Namespace, memory_format: torch.memory_format) -> SRGenerator:
     if args.init_generator:
         generator = SRGenerator.from_pretrained(args.init_generator)
     else:
         generator = SRGenerator(scale=args.scale or 4, **PRESETS[args.model_preset or "wdrn"])
-    scale = generator.scale  # the one scale degradation, validation and export all use
-    generator.train()
-    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
-    generator.to(memory_format=memory_format)
-    ema = AveragedModel(generator, avg_fn=ema_average(args.ema_decay), use_buffers=True)
-    ema.to(accelerator.device).module.eval()
-    optimizer = torch.optim.Adam(generator.parameters(), lr=args.learning_rate, betas=(0.9, 0.99))
-    schedule = lr_factor(args.warmup_steps, args.max_steps, args.lr_schedule, tuple(args.lr_milestones))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    return generator.train().to(memory_format=memory_format)
 
-    gan = args.phase == "gan"
-    critic = None
-    if gan:
-        try:
-            content_loss = build_content_loss(args)
-            critic = build_critic(args)
-        except (RuntimeError, ValueError) as err:
-            raise SystemExit(f"error: {err}") from None
-        content_loss = content_loss.to(accelerator.device)
-        adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight, gp_every=args.gp_every)
-    if critic is not None:
-        critic.to(memory_format=memory_format)
-        critic_params = [p for p in critic.parameters() if p.requires_grad]
-        critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
+
+StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict]]
+
+
+def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> StepFn:
+    """The PSNR phase: the pixel loss alone."""
     train_pixel_loss = pixel_loss(args.pixel_loss)
 
-    # Data. A stream is already split per process, so Accelerate must not shard or dispatch it again.
-    loader = build_train_loader(args, scale, accelerator)
-    benchmarks = {Path(folder).name: load_benchmark(folder, scale) for folder in args.val_data}
+    def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        return train_pixel_loss(generator(lr_batch).float(), hr_batch), {}
 
-    generator, optimizer, scheduler = accelerator.prepare(generator, optimizer, scheduler)
-    if not args.streaming:
-        loader = accelerator.prepare(loader)
+    return pretrain_step
+
+
+def gan_step_fn(
+    args: argparse.Namespace, accelerator: Accelerator, generator: torch.nn.Module, scale: int
+) -> StepFn:
+    """The GAN phase: content (+ pixel, grid) loss and, with a critic, its update and the adversarial term.
+
+    The critic and its optimiser are prepared here, after the generator's, in the order every
+    checkpoint of this script has them.
+    """
+    try:
+        content_loss = build_content_loss(args).to(accelerator.device)
+        critic = build_critic(args)
+    except (RuntimeError, ValueError) as err:
+        raise SystemExit(f"error: {err}") from None
+    adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight, gp_every=args.gp_every)
+    train_pixel_loss = pixel_loss(args.pixel_loss)
     if critic is not None:
+        critic.to(memory_format=torch.channels_last if args.channels_last else torch.contiguous_format)
+        critic_params = [p for p in critic.parameters() if p.requires_grad]
+        critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
         critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
-
-    # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
-    step, history, seconds_before = 0, [], 0.0
-    checkpoint = find_checkpoint(output_dir, args.resume_from_checkpoint)
-    if checkpoint is not None:
-        accelerator.load_state(str(checkpoint))
-        ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS))  # copied onto the EMA's device
-        state = json.loads((checkpoint / "trainer_state.json").read_text())
-        # None when the checkpoint's trainer did not record time: then the total is unknown.
-        step, history, seconds_before = state["step"], state["history"], state.get("train_seconds")
-        accelerator.print(f"resumed from {checkpoint} at step {step}")
-    steps_per_epoch = None if args.streaming else len(loader)
-
-    stop_requested, export_requested = [], []
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, lambda signum, frame: stop_requested.append(signum))
-    # `kill -USR1 <pid>` exports the current EMA generator to <output_dir>/final without stopping.
-    signal.signal(signal.SIGUSR1, lambda signum, frame: export_requested.append(signum))
-    accelerator.init_trackers(
-        "hf_srgan", config={k: v for k, v in vars(args).items() if not isinstance(v, list)}
-    )
-
-    last_loss, nan_streak, nan_total = float("nan"), 0, 0
-    run_first_step, run_start = step, time.perf_counter()
-
-    def trainer_state() -> dict:
-        seconds = time.perf_counter() - run_start
-        return {
-            "step": step,
-            "history": history,
-            "last_loss": last_loss,
-            "nan_steps": nan_total,
-            "steps_per_s": (step - run_first_step) / seconds,  # this launch only, start-up excluded
-            "train_seconds": None if seconds_before is None else seconds_before + seconds,  # all launches
-            "samples_seen": step
-            * args.batch_size
-            * accelerator.num_processes
-            * args.gradient_accumulation_steps,
-            "hardware": f"{accelerator.num_processes} x {accelerator.device.type} process(es), "
-            f"{torch.get_num_threads()} threads each, {os.cpu_count()} cores",
-        }
-
-    def evaluate_now() -> None:
-        results = validate(accelerator, ema.module, benchmarks, scale, args.val_niqe)
-        history.append({"step": step, **results})
-        accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=step)
-        accelerator.log({f"val/{k}/niqe": v["niqe"] for k, v in results.items() if "niqe" in v}, step=step)
-        if accelerator.is_main_process:  # tqdm.write keeps the line off the progress bar
-            tqdm.write(
-                f"step {step}: "
-                + ", ".join(
-                    f"{k} {v['psnr']:.2f} dB" + (f" NIQE {v['niqe']:.2f}" if "niqe" in v else "")
-                    for k, v in results.items()
-                )
-            )
-
-    if benchmarks and not history:
-        evaluate_now()  # the baseline every later evaluation is compared with
 
     def critic_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> dict:
         """`n_critic` updates of the critic on this batch's HR images and fresh SR images."""
@@ -551,9 +497,6 @@ def main(argv: list[str] | None = None) -> None:
             critic_optimizer.step()
             critic_optimizer.zero_grad(set_to_none=True)
         return {"critic_loss": critic_loss.item()}
-
-    def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        return train_pixel_loss(generator(lr_batch).float(), hr_batch), {}
 
     def gan_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
         logs = critic_step(lr_batch, hr_batch) if critic is not None else {}
@@ -570,13 +513,76 @@ def main(argv: list[str] | None = None) -> None:
             logs["adv_loss"] = adv.item()
         return loss, logs
 
-    train_step = gan_step if gan else pretrain_step
-    progress = tqdm(total=args.max_steps, initial=step, disable=not accelerator.is_local_main_process)
-    stopping = bool(stop_requested)  # a signal during start-up
-    while step < args.max_steps and not stopping:
+    return gan_step
+
+
+def evaluate(
+    accelerator: Accelerator,
+    generator: torch.nn.Module,
+    benchmarks: dict,
+    args: argparse.Namespace,
+    run: RunRecord,
+) -> None:
+    """Validate, append to the run's history, log to the trackers and print one line."""
+    results = validate(accelerator, generator, benchmarks, generator.scale, args.val_niqe)
+    run.history.append({"step": run.step, **results})
+    accelerator.log({f"val/{k}/psnr": v["psnr"] for k, v in results.items()}, step=run.step)
+    accelerator.log({f"val/{k}/niqe": v["niqe"] for k, v in results.items() if "niqe" in v}, step=run.step)
+    if accelerator.is_main_process:  # tqdm.write keeps the line off the progress bar
+        tqdm.write(
+            f"step {run.step}: "
+            + ", ".join(
+                f"{k} {v['psnr']:.2f} dB" + (f" NIQE {v['niqe']:.2f}" if "niqe" in v else "")
+                for k, v in results.items()
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    output_dir = Path(args.output_dir)
+    accelerator = setup_accelerator(args)
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+
+    # Models. The EMA copy of the generator is what gets evaluated and exported.
+    generator = build_generator(args, memory_format)
+    scale = generator.scale  # the one scale degradation, validation and export all use
+    ema = AveragedModel(generator, avg_fn=ema_average(args.ema_decay), use_buffers=True)
+    ema.to(accelerator.device).module.eval()
+    optimizer = torch.optim.Adam(generator.parameters(), lr=args.learning_rate, betas=(0.9, 0.99))
+    schedule = lr_factor(args.warmup_steps, args.max_steps, args.lr_schedule, tuple(args.lr_milestones))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    generator, optimizer, scheduler = accelerator.prepare(generator, optimizer, scheduler)
+    train_step = (
+        gan_step_fn(args, accelerator, generator, scale)
+        if args.phase == "gan"
+        else pretrain_step_fn(args, generator)
+    )
+
+    # Data. A stream is already split per process, so Accelerate must not shard or dispatch it again.
+    loader = build_train_loader(args, scale, accelerator)
+    if not args.streaming:
+        loader = accelerator.prepare(loader)
+    steps_per_epoch = None if args.streaming else len(loader)
+    benchmarks = {Path(folder).name: load_benchmark(folder, scale) for folder in args.val_data}
+
+    # Resume: model, optimisers, scheduler, EMA and RNG states come back through load_state.
+    run = resume(accelerator, output_dir, args.resume_from_checkpoint, ema)
+    samples_per_step = args.batch_size * accelerator.num_processes * args.gradient_accumulation_steps
+
+    def checkpoint() -> None:
+        save_checkpoint(accelerator, output_dir, run.state(samples_per_step), ema, args.keep_checkpoints)
+
+    signals = TrainingSignals()
+    if benchmarks and not run.history:
+        evaluate(accelerator, ema.module, benchmarks, args, run)  # the baseline later ones compare with
+
+    progress = tqdm(total=args.max_steps, initial=run.step, disable=not accelerator.is_local_main_process)
+    stopping = signals.stop_requested  # a signal during start-up
+    while run.step < args.max_steps and not stopping:
         # Resume mid-epoch: skip the batches (micro-batches when accumulating) already trained on.
         # A stream has no epochs to count: each pass reshuffles, seeded by the step it starts at.
-        epoch, skip = divmod(step * args.gradient_accumulation_steps, steps_per_epoch or 1)
+        epoch, skip = divmod(run.step * args.gradient_accumulation_steps, steps_per_epoch or 1)
         (loader if steps_per_epoch else loader.dataset).set_epoch(epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if steps_per_epoch and skip else loader
         for lr_batch, hr_batch in epoch_loader:
@@ -587,17 +593,13 @@ def main(argv: list[str] | None = None) -> None:
                 # Processes must agree on skipping and stopping, or their collectives would deadlock:
                 # one all-reduce per batch shares both flags (a signal may reach them at different steps).
                 flags = torch.tensor(
-                    [float(not torch.isfinite(loss)), float(bool(stop_requested))], device=loss.device
+                    [float(not torch.isfinite(loss)), float(signals.stop_requested)], device=loss.device
                 )
                 bad, stopping = (accelerator.reduce(flags, "sum") > 0).tolist()
                 if bad:
-                    nan_streak, nan_total = nan_streak + 1, nan_total + 1
-                    if nan_streak >= args.max_nan_steps:
-                        raise SystemExit(
-                            f"error: {nan_streak} non-finite losses in a row at step {step}; stopping"
-                        )
+                    run.count_non_finite(args.max_nan_steps)
                     continue
-                nan_streak = 0
+                run.nan_streak = 0
                 accelerator.backward(loss)
                 if accelerator.sync_gradients:
                     accelerator.clip_grad_norm_(generator.parameters(), args.max_grad_norm)
@@ -607,45 +609,39 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             scheduler.step()
             ema.update_parameters(accelerator.unwrap_model(generator))
-            step += 1
+            run.step += 1
             progress.update(1)
-            last_loss = loss.item()
-            logs.update(loss=last_loss, lr=scheduler.get_last_lr()[0], nan_steps=nan_total)
-            progress.set_postfix(loss=f"{last_loss:.4f}")
-            accelerator.log(logs, step=step)
+            run.last_loss = loss.item()
+            logs.update(loss=run.last_loss, lr=scheduler.get_last_lr()[0], nan_steps=run.nan_total)
+            progress.set_postfix(loss=f"{run.last_loss:.4f}")
+            accelerator.log(logs, step=run.step)
 
-            if benchmarks and step % args.eval_every == 0:
-                evaluate_now()
-            if benchmarks and step % args.sample_every == 0 and accelerator.is_main_process:
+            if benchmarks and run.step % args.eval_every == 0:
+                evaluate(accelerator, ema.module, benchmarks, args, run)
+            if benchmarks and run.step % args.sample_every == 0 and accelerator.is_main_process:
                 first = next(iter(benchmarks.values()))[0]
-                sample_path = output_dir / "samples" / f"step_{step:07d}.png"
-                log_sample(
-                    accelerator, save_sample(sample_path, ema.module, first, scale, accelerator.device), step
-                )
-            if export_requested:
-                export_requested.clear()
-                export(accelerator, args, ema.module, history)
-            if step % args.checkpoint_every == 0 or stopping:
-                save_checkpoint(accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints)
-            if step >= args.max_steps or stopping:
+                sample_path = output_dir / "samples" / f"step_{run.step:07d}.png"
+                strip = save_sample(sample_path, ema.module, first, scale, accelerator.device)
+                log_sample(accelerator, strip, run.step)
+            if signals.take_export_request():
+                export(accelerator, args, ema.module, run.history)
+            if run.step % args.checkpoint_every == 0 or stopping:
+                checkpoint()
+            if run.step >= args.max_steps or stopping:
                 break
-        if stopping:
-            break
     progress.close()
 
     if stopping:
-        accelerator.print(f"stopped by signal at step {step}; resume with --resume_from_checkpoint latest")
-        if not checkpoint_dirs(output_dir) or checkpoint_dirs(output_dir)[-1].name != f"step_{step}":
-            save_checkpoint(
-                accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints
-            )  # stopped before the first step
+        accelerator.print(f"stopped by signal at step {run.step}; resume: --resume_from_checkpoint latest")
+        if not checkpoint_dirs(output_dir) or checkpoint_dirs(output_dir)[-1].name != f"step_{run.step}":
+            checkpoint()  # stopped before the first step
         accelerator.end_training()
         return
 
-    if benchmarks and (not history or history[-1]["step"] != step):
-        evaluate_now()
-    save_checkpoint(accelerator, output_dir, trainer_state(), ema, args.keep_checkpoints)
-    export(accelerator, args, ema.module, history)
+    if benchmarks and (not run.history or run.history[-1]["step"] != run.step):
+        evaluate(accelerator, ema.module, benchmarks, args, run)
+    checkpoint()
+    export(accelerator, args, ema.module, run.history)
     accelerator.end_training()
 
 

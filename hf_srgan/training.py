@@ -1,4 +1,4 @@
-"""The parts of `train_accelerate.py` that are not the loop: schedule, EMA, checkpoints, export helpers.
+"""The parts of `train_accelerate.py` that are not the loop: schedule, EMA, checkpoints, run record, signals.
 
 Plain arguments only (no argparse namespace), so they are unit-tested here and reused by the
 scripts that read runs (`scripts/bundle_model.py`, `scripts/gan_comparison.py`).
@@ -10,12 +10,15 @@ import json
 import math
 import os
 import shutil
+import signal
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from accelerate import Accelerator
-from safetensors.torch import save_file
+from accelerate import Accelerator, PartialState
+from safetensors.torch import load_file, save_file
 from torch.optim.swa_utils import AveragedModel
 
 from hf_srgan.model_card import PUBLISHED_ORG
@@ -104,6 +107,88 @@ def find_checkpoint(output_dir: Path, resume_from: str | None) -> Path | None:
     if not (path / TRAINER_STATE).is_file():
         raise SystemExit(f"error: {path} is not a complete checkpoint (no {TRAINER_STATE})")
     return path
+
+
+@dataclass
+class RunRecord:
+    """Where a run is and what it has cost: the trainer state every checkpoint carries."""
+
+    step: int = 0
+    history: list = field(default_factory=list)
+    seconds_before: float | None = 0.0  # earlier launches; None when an old checkpoint did not say
+    last_loss: float = float("nan")
+    nan_streak: int = 0
+    nan_total: int = 0
+    first_step: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def count_non_finite(self, max_in_a_row: int) -> None:
+        """One more non-finite loss (that batch is skipped); too many in a row end the run."""
+        self.nan_streak, self.nan_total = self.nan_streak + 1, self.nan_total + 1
+        if self.nan_streak >= max_in_a_row:
+            raise SystemExit(
+                f"error: {self.nan_streak} non-finite losses in a row at step {self.step}; stopping"
+            )
+
+    def state(self, samples_per_step: int) -> dict:
+        seconds = time.perf_counter() - self.started
+        return {
+            "step": self.step,
+            "history": self.history,
+            "last_loss": self.last_loss,
+            "nan_steps": self.nan_total,
+            "steps_per_s": (self.step - self.first_step) / seconds,  # this launch, start-up excluded
+            "train_seconds": None if self.seconds_before is None else self.seconds_before + seconds,
+            "samples_seen": self.step * samples_per_step,
+            "hardware": f"{PartialState().num_processes} x {PartialState().device.type} process(es), "
+            f"{torch.get_num_threads()} threads each, {os.cpu_count()} cores",
+        }
+
+
+def resume(
+    accelerator: Accelerator, output_dir: Path, resume_from: str | None, ema: AveragedModel
+) -> RunRecord:
+    """Load the checkpoint `resume_from` names (Accelerate's state, the EMA, the record), if any."""
+    checkpoint = find_checkpoint(output_dir, resume_from)
+    if checkpoint is None:
+        return RunRecord()
+    accelerator.load_state(str(checkpoint))
+    ema.load_state_dict(load_file(checkpoint / EMA_WEIGHTS))  # copied onto the EMA's device
+    state = json.loads((checkpoint / TRAINER_STATE).read_text())
+    accelerator.print(f"resumed from {checkpoint} at step {state['step']}")
+    return RunRecord(
+        step=state["step"],
+        history=state["history"],
+        seconds_before=state.get("train_seconds"),
+        nan_total=state.get("nan_steps", 0),
+        first_step=state["step"],
+    )
+
+
+class TrainingSignals:
+    """SIGTERM/SIGINT ask for a checkpoint and a clean stop; SIGUSR1 for an export of the EMA model.
+
+    The handlers only set flags: the loop acts on them between steps, where the state is whole.
+    """
+
+    STOP = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.stop_requested = False
+        self._export_requested = False
+        for sig in self.STOP:
+            signal.signal(sig, self._stop)
+        signal.signal(signal.SIGUSR1, self._export)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self.stop_requested = True
+
+    def _export(self, signum: int, frame: object) -> None:
+        self._export_requested = True
+
+    def take_export_request(self) -> bool:
+        requested, self._export_requested = self._export_requested, False
+        return requested
 
 
 # --- export

@@ -7,7 +7,8 @@ locally from the repository: `python space/app.py`. Settings come from environme
 - HF_SRGAN_SPACE_MAX_PIXELS: largest accepted input in pixels (default 1,000,000; output is 16x that)
 - HF_SRGAN_DTYPE: float32, bfloat16, float16 or auto (default auto: bf16 on capable CPUs, fp16 on CUDA)
 - HF_SRGAN_TILE: largest tile side in input pixels (default auto: the largest within ~1.5 GB)
-- HF_SRGAN_CONCURRENCY: simultaneous upscales per process (default 1: a CPU Space has 2 cores)
+- HF_SRGAN_CONCURRENCY: simultaneous upscales per process, each with cores / this many threads
+  (default 1; benchmarks/space_concurrency.py measures the choice)
 - GRADIO_SERVER_NAME / GRADIO_SERVER_PORT: where to listen (default 127.0.0.1:7860)
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+import torch
 from huggingface_hub import constants as hf_constants
 from PIL import Image
 
@@ -37,6 +39,8 @@ DTYPE = os.environ.get("HF_SRGAN_DTYPE", "auto")
 TILE = os.environ.get("HF_SRGAN_TILE", "auto")
 TILE = TILE if TILE == "auto" else int(TILE)
 CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 1))
+# Each concurrent request runs its own OpenMP team of this size, so together they fill the cores.
+torch.set_num_threads(max(1, (os.cpu_count() or 1) // CONCURRENCY))
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "hf_srgan_space"
 OUTPUT_MAX_AGE_S = 600.0
 GRADIO_CACHE_CLEANUP = (600, 1800)  # every 10 min, delete Gradio's cached files older than 30 min

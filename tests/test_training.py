@@ -1,11 +1,16 @@
 """The training helpers on their own: schedule, EMA, checkpoint rotation and lookup, export swap."""
 
+import os
+import signal
+
 import pytest
 import torch
 from torch.optim.swa_utils import AveragedModel
 
 from hf_srgan.training import (
     TRAINER_STATE,
+    RunRecord,
+    TrainingSignals,
     checkpoint_dirs,
     ema_average,
     find_checkpoint,
@@ -83,3 +88,38 @@ def test_base_model_of_a_fine_tune(tmp_path):
     assert hub_base_model("wdrn-x4") == "hf-srgan/wdrn-x4"
     assert hub_base_model("someone/model") == "someone/model"
     assert hub_base_model(str(tmp_path)) is None and hub_base_model(None) is None
+
+
+def test_the_run_record_counts_samples_and_time_across_launches():
+    run = RunRecord(step=10, seconds_before=100.0, first_step=10)
+    run.step = 14
+    state = run.state(samples_per_step=32)
+    assert state["samples_seen"] == 14 * 32 and state["steps_per_s"] > 0
+    assert 100.0 <= state["train_seconds"] < 110.0
+    assert RunRecord(seconds_before=None).state(1)["train_seconds"] is None  # unknown stays unknown
+
+
+def test_non_finite_losses_stop_the_run_only_in_a_row():
+    run = RunRecord(step=7)
+    for _ in range(2):
+        run.count_non_finite(max_in_a_row=3)
+    run.nan_streak = 0  # a finite loss in between
+    run.count_non_finite(max_in_a_row=3)
+    run.count_non_finite(max_in_a_row=3)
+    with pytest.raises(SystemExit, match="3 non-finite losses in a row at step 7"):
+        run.count_non_finite(max_in_a_row=3)
+    assert run.nan_total == 5
+
+
+def test_signals_only_set_flags_and_an_export_request_is_taken_once():
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)}
+    try:
+        signals = TrainingSignals()
+        os.kill(os.getpid(), signal.SIGUSR1)
+        assert signals.take_export_request() and not signals.take_export_request()
+        assert not signals.stop_requested
+        os.kill(os.getpid(), signal.SIGTERM)  # the process lives on: the loop decides when to stop
+        assert signals.stop_requested
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -26,7 +26,7 @@ def server(tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
-        "HF_SRGAN_MODELS": str(model_dir),
+        "HF_SRGAN_MODELS": f"{model_dir},wdrn-x4",  # wdrn-x4: requests slow enough to queue
         "HF_SRGAN_SPACE_MAX_PIXELS": "40000",
         "GRADIO_SERVER_PORT": str(port),
         "HF_HUB_OFFLINE": "1",
@@ -70,6 +70,29 @@ def test_upload_returns_two_images_four_times_larger(client, server, photo):
     assert "40x30" in info and "160x120" in info
     _, download, info = client.predict(handle_file(str(photo)), server[1], 2.5, api_name="/upscale")
     assert Image.open(download).size == (100, 75) and download.endswith("_x2.5.png")
+
+
+def test_waiting_visitors_get_their_place_in_the_queue_and_the_expected_wait(client, tmp_path):
+    """What Gradio's status line shows a visitor ("queue: 2/3 | 4.1s") comes from these updates."""
+    import time
+
+    from gradio_client import handle_file
+    from gradio_client.utils import Status
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (200, 200, 3), np.uint8)).save(path)
+    client.predict(handle_file(str(path)), "wdrn-x4", api_name="/upscale")  # loads it; times one run
+    jobs = [client.submit(handle_file(str(path)), "wdrn-x4", api_name="/upscale") for _ in range(3)]
+    queued = []
+    while not all(job.done() for job in jobs):
+        for job in jobs:
+            status = job.status()
+            if status.code == Status.IN_QUEUE and status.rank:
+                queued.append(status)
+        time.sleep(0.02)
+    assert all(job.result()[2].startswith("**200x200**") for job in jobs)
+    assert queued and max(status.rank for status in queued) >= 1 and queued[0].queue_size >= 2
+    assert all(status.eta is not None and status.eta > 0 for status in queued)
 
 
 def test_grayscale_sixteen_bit_upload_works(client, server, tmp_path):

@@ -1,0 +1,100 @@
+"""Space throughput with 1 or 2 upscales at a time: should a 2-core CPU Space run requests in parallel?
+
+    python benchmarks/space_concurrency.py [--requests 8] [--size 256] [--model wdrn-x4]
+
+For each concurrency setting the real Space (`space/app.py`, a fresh process) serves a burst of
+`--requests` simultaneous uploads of one `--size` px photo through gradio_client, as visitors'
+browsers would. With concurrency c each request gets cores / c threads (see the app). Printed
+per setting: wall time for the burst, requests per minute, and the median and worst wait a
+visitor saw (queueing included), with the ratio to concurrency 1. Run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from scripts.screenshot_space import free_port, wait_until_up  # noqa: E402
+
+PHOTO = ROOT.parent / "shared" / "data" / "benchmark" / "Set14" / "HR" / "baboon.png"
+
+
+def burst(concurrency: int, requests: int, photo: Path, model: str) -> dict:
+    from gradio_client import Client, handle_file
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "HF_SRGAN_CONCURRENCY": str(concurrency),
+        "HF_SRGAN_MODELS": model,
+        "GRADIO_SERVER_PORT": str(port),
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT / "space",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url, server)
+        client = Client(url, verbose=False)
+        client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")  # warm-up: model load
+
+        def one(_: int) -> float:
+            start = time.perf_counter()
+            client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")
+            return time.perf_counter() - start
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(requests) as pool:
+            waits = list(pool.map(one, range(requests)))
+        wall = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"wall": wall, "median": statistics.median(waits), "worst": max(waits)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=8)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--model", default="wdrn-x4")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    photo = Path(os.environ.get("TMPDIR", "/tmp")) / f"space_burst_{args.size}.png"
+    Image.open(PHOTO).convert("RGB").resize((args.size, args.size), Image.Resampling.BICUBIC).save(photo)
+    print(f"{args.requests} simultaneous {args.size} px uploads, {args.model}, {os.cpu_count()} cores")
+    print("| concurrency | threads each | burst s | requests/min | median wait s | worst wait s | x |")
+    print("|---|---|---|---|---|---|---|")
+    baseline = None
+    for concurrency in args.concurrency:
+        result = burst(concurrency, args.requests, photo, args.model)
+        rate = 60 * args.requests / result["wall"]
+        baseline = baseline or rate
+        threads = max(1, (os.cpu_count() or 1) // concurrency)
+        print(
+            f"| {concurrency} | {threads} | {result['wall']:.1f} | {rate:.1f} | {result['median']:.1f} "
+            f"| {result['worst']:.1f} | {rate / baseline:.2f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
