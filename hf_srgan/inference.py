@@ -70,10 +70,17 @@ def auto_tile(dtype: torch.dtype, budget_bytes: float = AUTO_TILE_BUDGET_BYTES) 
     return max(64, side // 16 * 16)
 
 
-def even_tile(length: int, max_tile: int) -> int:
-    """Split `length` into the fewest tiles of at most `max_tile`, all of nearly equal size (no slivers)."""
-    count = math.ceil(length / max_tile)
-    return math.ceil(length / count)
+def even_tile(length: int, max_tile: int, overlap: int = 0) -> int:
+    """The tile size that covers `length` with the fewest tiles of at most `max_tile`, `overlap` apart.
+
+    All tiles get nearly the same size (no slivers). Counting the overlap matters: 1024 px in
+    tiles of at most 576 is 2 tiles of 520 with a 16 px overlap, where splitting 1024 in two
+    first (512) and overlapping afterwards needed 3 per side, 9 forwards instead of 4.
+    """
+    if length <= max_tile:
+        return length
+    count = math.ceil((length - overlap) / (max_tile - overlap))
+    return math.ceil((length + (count - 1) * overlap) / count)
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -151,9 +158,9 @@ def upscale_array(
     """
     run = _run_self_ensemble if self_ensemble else _run_model
     height, width, _ = rgb.shape
-    tile_h = even_tile(height, tile or height)
-    tile_w = even_tile(width, tile or width)
-    overlap = min(overlap, max(tile_h, tile_w) // 2)
+    overlap = min(overlap, (tile or max(height, width)) // 2)
+    tile_h = even_tile(height, tile or height, overlap)
+    tile_w = even_tile(width, tile or width, overlap)
     ys, xs = tile_starts(height, tile_h, overlap), tile_starts(width, tile_w, overlap)
     ramp = overlap * scale
     # Tiles form a product grid, so the sum of their separable weights is separable too.

@@ -184,6 +184,12 @@ def test_tiles_split_evenly_without_slivers(length, max_tile, expected):
     assert even_tile(length, max_tile) == expected
 
 
+@pytest.mark.parametrize(("length", "max_tile", "count"), [(1024, 576, 2), (2048, 576, 4), (577, 576, 2)])
+def test_overlapping_tiles_are_as_few_as_the_size_allows(length, max_tile, count):
+    tile = even_tile(length, max_tile, overlap=16)
+    assert tile <= max_tile and len(tile_starts(length, tile, 16)) == count
+
+
 def test_auto_tile_fits_the_memory_budget():
     assert auto_tile(torch.float32) < auto_tile(torch.bfloat16)
     assert auto_tile(torch.float32, budget_bytes=8_600 * 256**2) == 256
