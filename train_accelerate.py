@@ -204,6 +204,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=16,
         help="perceptual loss and feature critic see SR/HR at a random offset below this (0 = off): no grid",
     )
+    g.add_argument(
+        "--critic_shift",
+        type=int,
+        default=0,
+        help="the 'srgan' critic sees its input at a random offset below this (0 = off; 8 = its stride grid)",
+    )
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
     g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a perceptual loss")
@@ -362,7 +368,7 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
     if args.discriminator == "none":
         return None
     if args.discriminator == "srgan":
-        return SRGANDiscriminator(spectral_norm=args.spectral_norm)
+        return SRGANDiscriminator(spectral_norm=args.spectral_norm, max_shift=args.critic_shift)
     layers = tuple(parse_layer_weights(args.critic_layers or CRITIC_LAYERS[args.feature_backbone]))
     features = build_feature_extractor(
         args.feature_backbone, layers, args.vgg_weights, upsample=args.critic_upsample

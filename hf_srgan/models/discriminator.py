@@ -32,10 +32,16 @@ def _score_head(in_ch: int, hidden: int, spectral_norm: bool) -> nn.Sequential:
 
 
 class SRGANDiscriminator(nn.Module):
-    """The SRGAN critic: 8 3x3 convs 64->512 (every other one strided), LeakyReLU, dense head."""
+    """The SRGAN critic: 8 3x3 convs 64->512 (every other one strided), LeakyReLU, dense head.
 
-    def __init__(self, base_channels: int = 64, spectral_norm: bool = False) -> None:
+    Its three stride-2 convs see the image on an 8-px grid, and a generator trained against it
+    learns blotches that repeat every 8 px. With `max_shift` each call in training mode sees the
+    input at a random offset (`random_shift_crop`), so no grid position is special.
+    """
+
+    def __init__(self, base_channels: int = 64, spectral_norm: bool = False, max_shift: int = 0) -> None:
         super().__init__()
+        self.max_shift = max_shift
         widths = [base_channels * m for m in (1, 1, 2, 2, 4, 4, 8, 8)]
         layers: list[nn.Module] = []
         in_ch = 3
@@ -46,6 +52,7 @@ class SRGANDiscriminator(nn.Module):
         self.head = _score_head(in_ch, 2 * in_ch, spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
         return self.head(self.features(x)).mean(dim=(1, 2, 3))
 
 

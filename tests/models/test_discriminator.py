@@ -23,6 +23,16 @@ def test_srgan_critic_has_eight_convs_and_no_sigmoid_or_batch_norm():
         assert critic(torch.rand(1, 3, 32, 32)).item() > 1.0
 
 
+def test_srgan_critic_sees_a_random_offset_only_while_training():
+    torch.manual_seed(0)
+    critic = SRGANDiscriminator(base_channels=8, max_shift=8)
+    image = torch.rand(1, 3, 48, 48)
+    scores = {round(critic(image).item(), 6) for _ in range(12)}
+    assert len(scores) > 1  # the stride grid moves from call to call
+    critic.eval()
+    assert critic(image).item() == critic(image).item()
+
+
 def test_spectral_norm_option():
     critic = SRGANDiscriminator(base_channels=8, spectral_norm=True)
     assert any("parametrizations" in name for name, _ in critic.named_parameters())
