@@ -17,7 +17,7 @@ from hf_srgan.evaluation import evaluate_generators, format_table
 from hf_srgan.imageio import ImageLoadError, atomic_save, open_image
 from hf_srgan.inference import DTYPES, upscale
 from hf_srgan.models import ModelLoadError, SRGenerator
-from hf_srgan.pretrained import DEFAULT_MODEL
+from hf_srgan.pretrained import DEFAULT_MODEL, model_guide
 
 # Write errors that no later image can escape: stop instead of failing every image the same way.
 FATAL_WRITE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -67,6 +67,10 @@ EXAMPLES = """examples:
 """
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after each option, and the epilog's lines kept as written."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's default must not reset a --debug given before the subcommand.
@@ -76,14 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hf-srgan",
         description="4x super-resolution with WDRN/SRGAN generators (bundled models work offline).",
-        epilog=EXAMPLES,
+        epilog=f"{EXAMPLES}\nwhich bundled model (--model):\n{model_guide()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    defaults = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter, "parents": [common]}
+    defaults = {"formatter_class": HelpFormatter, "parents": [common]}
 
-    up = commands.add_parser("upscale", help="upscale image files or folders of images", **defaults)
+    up = commands.add_parser(
+        "upscale",
+        help="upscale image files or folders of images",
+        epilog=f"which bundled model (--model):\n{model_guide()}",
+        **defaults,
+    )
     up.add_argument("inputs", nargs="+", type=Path, help="image files and/or folders")
     up.add_argument("-o", "--output-dir", type=Path, required=True, help="where <name>_x<scale>.png files go")
     up.add_argument(

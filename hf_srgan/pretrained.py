@@ -6,6 +6,13 @@ from pathlib import Path
 
 BUNDLED_DIR = Path(__file__).parent / "pretrained"
 DEFAULT_MODEL = "wdrn-x4"
+MODEL_USES = {
+    "wdrn-x4": "clean images (screenshots, renders, lossless photos): the most faithful",
+    "wdrn-x4-real": "photos as people share them: JPEG artefacts, noise, softness",
+    "wdrn-x4-gan": "clean images, with GAN-sharpened texture (an early stage)",
+    "srresnet-x4": "the classic SRGAN generator, the baseline wdrn-x4 is measured against",
+}
+"""Which bundled model suits which input, in one line each (the Space, the CLI help and the README)."""
 
 
 def bundled_models() -> list[str]:
@@ -13,6 +20,11 @@ def bundled_models() -> list[str]:
     if not BUNDLED_DIR.is_dir():
         return []
     return sorted(p.name for p in BUNDLED_DIR.iterdir() if (p / "config.json").is_file())
+
+
+def model_guide() -> str:
+    """One line per bundled model that has a use written down: what input it is for."""
+    return "\n".join(f"- {name}: {MODEL_USES[name]}" for name in bundled_models() if name in MODEL_USES)
 
 
 def resolve_bundled(name_or_path: str) -> str:

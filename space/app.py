@@ -32,6 +32,7 @@ from hf_srgan.imageio import to_rgb_array
 from hf_srgan.inference import select_device, select_dtype
 from hf_srgan.model_card import PUBLISHED_ORG
 from hf_srgan.models import ModelLoadError
+from hf_srgan.pretrained import model_guide
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
@@ -164,6 +165,7 @@ def build_demo() -> gr.Blocks:
                     label="Input", type="pil", interactive=False, format="png", height=240, elem_id="preview"
                 )
                 model = gr.Dropdown(models, value=models[0], label="Model", elem_id="model")
+                gr.Markdown(model_guide(), elem_id="model-guide")
                 outscale = gr.Slider(
                     1,
                     4,

@@ -106,3 +106,12 @@ def test_outscale_sets_the_size_and_the_name(tmp_path, model_dir, capsys):
     with pytest.raises(SystemExit):
         main([*args, "--outscale", "-1"])
     assert "must be a positive number" in capsys.readouterr().err
+
+
+def test_upscale_help_says_which_bundled_model_suits_which_input(capsys):
+    from hf_srgan.pretrained import MODEL_USES, bundled_models
+
+    with pytest.raises(SystemExit):
+        main(["upscale", "--help"])
+    out = capsys.readouterr().out
+    assert all(f"- {name}: {MODEL_USES[name]}" in out for name in bundled_models())

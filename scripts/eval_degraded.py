@@ -1,0 +1,79 @@
+"""The degraded benchmark: which model to use on JPEGs, noisy and soft photos, measured.
+
+    python scripts/eval_degraded.py [--sets Set14 BSD100] [--models wdrn-x4 wdrn-x4-real wdrn-x4-gan]
+    python scripts/eval_degraded.py --render     # re-print the table from docs/eval_degraded.json
+
+Makes the fixed, seeded degraded sets with scripts/make_degraded_benchmark.py (in runs/degraded,
+rebuilt if missing), then scores bicubic and each model on them, and on the clean sets, with
+`hf_srgan.evaluation.evaluate_generators` (what `hf-srgan evaluate --niqe` runs: Y channel, shave
+4, SR rounded to uint8, fp32, default tiling), PSNR/SSIM against the clean HR and NIQE.
+Writes docs/eval_degraded.json and prints one Markdown table (PSNR dB / NIQE) per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hf_srgan.evaluation import evaluate_generators
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
+DEGRADED = ROOT / "runs" / "degraded"
+LEVELS = ["jpeg75", "noise", "blur+jpeg"]
+OUTPUT = ROOT / "docs" / "eval_degraded.json"
+
+
+def measure(sets: list[str], models: list[str]) -> dict:
+    missing = [s for s in sets if not all((DEGRADED / f"{s}-{level}").is_dir() for level in LEVELS)]
+    if missing:
+        script = ROOT / "scripts" / "make_degraded_benchmark.py"
+        subprocess.run([sys.executable, str(script), "--sets", *missing, "--out", str(DEGRADED)], check=True)
+    folders = [DATA / "benchmark" / s for s in sets]
+    folders += [DEGRADED / f"{s}-{level}" for s in sets for level in LEVELS]
+    return evaluate_generators(models, folders, with_niqe=True, tile="auto", overlap=16, dtype="float32")
+
+
+def tables(results: dict) -> str:
+    """Per clean set: rows = upscalers, columns = clean and each degraded level, cells PSNR / NIQE."""
+    sets = [name for name in next(iter(results.values())) if "-" not in name]
+    out = []
+    for set_name in sets:
+        columns = [set_name] + [f"{set_name}-{level}" for level in LEVELS]
+        out += [
+            f"{set_name}, PSNR dB / NIQE (clean, then each degradation):",
+            "",
+            "| model | " + " | ".join(["clean"] + LEVELS) + " |",
+            "|---|" + "---|" * len(columns),
+        ]
+        for model, per_set in results.items():
+            cells = [  # the HR row has NIQE only
+                f"{per_set[c]['psnr']:.2f} / {per_set[c]['niqe']:.2f}"
+                if "psnr" in per_set[c]
+                else f"- / {per_set[c]['niqe']:.2f}"
+                for c in columns
+            ]
+            out.append(f"| {model} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sets", nargs="+", default=["Set14", "BSD100"])
+    parser.add_argument("--models", nargs="+", default=["wdrn-x4", "wdrn-x4-real", "wdrn-x4-gan"])
+    parser.add_argument("--render", action="store_true", help="print the table from the saved results")
+    args = parser.parse_args()
+    if not args.render:
+        OUTPUT.write_text(json.dumps(measure(args.sets, args.models), indent=2))
+    print(tables(json.loads(OUTPUT.read_text())))
+
+
+if __name__ == "__main__":
+    main()
