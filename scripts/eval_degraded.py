@@ -2,6 +2,7 @@
 
     python scripts/eval_degraded.py [--sets Set14 BSD100] [--models wdrn-x4 wdrn-x4-real wdrn-x4-gan]
     python scripts/eval_degraded.py --render     # re-print the table from docs/eval_degraded.json
+    python scripts/eval_degraded.py --figure     # docs/real_photos.png: crops of degraded inputs
 
 Makes the fixed, seeded degraded sets with scripts/make_degraded_benchmark.py (in runs/degraded,
 rebuilt if missing), then scores bicubic and each model on them, and on the clean sets, with
@@ -22,10 +23,20 @@ from pathlib import Path
 from hf_srgan.evaluation import evaluate_generators
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from scripts.make_model_card import comparison_figure  # noqa: E402
+
 DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
 DEGRADED = ROOT / "runs" / "degraded"
 LEVELS = ["jpeg75", "noise", "blur+jpeg"]
 OUTPUT = ROOT / "docs" / "eval_degraded.json"
+FIGURE = ROOT / "docs" / "real_photos.png"
+# HR boxes (96 px, shown at 2x) where each degradation shows: JPEG blocks and ringing on edges, noise.
+FIGURE_CROPS = [
+    ("Set14-jpeg75", "monarch", (520, 120, 616, 216), "JPEG q75, wing edges"),
+    ("Set14-jpeg75", "lenna", (240, 120, 336, 216), "JPEG q75, hat brim"),
+    ("Set14-noise", "pepper", (220, 240, 316, 336), "noise sigma 10"),
+]
 
 
 def measure(sets: list[str], models: list[str]) -> dict:
@@ -69,7 +80,12 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["Set14", "BSD100"])
     parser.add_argument("--models", nargs="+", default=["wdrn-x4", "wdrn-x4-real", "wdrn-x4-gan"])
     parser.add_argument("--render", action="store_true", help="print the table from the saved results")
+    parser.add_argument("--figure", action="store_true", help="only write the crops figure")
     args = parser.parse_args()
+    if args.figure:
+        comparison_figure(FIGURE_CROPS, args.models, FIGURE, root=DEGRADED)
+        print(f"wrote {FIGURE}")
+        return
     if not args.render:
         OUTPUT.write_text(json.dumps(measure(args.sets, args.models), indent=2))
     print(tables(json.loads(OUTPUT.read_text())))

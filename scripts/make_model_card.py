@@ -125,15 +125,21 @@ CROPS = [
 FIGURE_MODELS = ["wdrn-x4", "wdrn-x4-gan"]
 
 
-def comparison_figure() -> None:
-    """Rows of crops: bicubic | wdrn-x4 | wdrn-x4-gan | HR, each shown at 2x (nearest)."""
-    generators = {name: SRGenerator.from_pretrained(name) for name in FIGURE_MODELS}
-    columns = ["bicubic", *FIGURE_MODELS, "HR"]
+def comparison_figure(
+    crops: list[tuple[str, str, tuple[int, int, int, int], str]],
+    models: list[str],
+    out: Path,
+    root: Path = DATA / "benchmark",
+) -> None:
+    """Rows of crops (set folder under `root`, image, HR box, what): bicubic | models | HR, at 2x."""
+    generators = {name: SRGenerator.from_pretrained(name) for name in models}
+    columns = ["bicubic", *models, "HR"]
     side = 96 * 2
-    figure = Image.new("RGB", (side * len(columns), (side + 20) * len(CROPS) + 4), "white")
+    header = 34  # one line saying what the row shows, one naming the columns
+    figure = Image.new("RGB", (side * len(columns), (side + header) * len(crops) + 4), "white")
     draw = ImageDraw.Draw(figure)
-    for row, (set_name, image_name, box, what) in enumerate(CROPS):
-        pair = next(p for p in load_benchmark(DATA / "benchmark" / set_name) if p.name == image_name)
+    for row, (set_name, image_name, box, what) in enumerate(crops):
+        pair = next(p for p in load_benchmark(root / set_name) if p.name == image_name)
         # Upscale the crop with up to 8 LR px of real context around it, then cut the context off.
         left, top = max(0, box[0] // 4 - 8), max(0, box[1] // 4 - 8)
         lr = pair.lr.crop(
@@ -144,13 +150,13 @@ def comparison_figure() -> None:
         panels = {"bicubic": bicubic_upscale(lr, 4).crop(inner), "HR": pair.hr.crop(box)}
         for name, generator in generators.items():
             panels[name] = upscale(generator, lr, tile=None, dtype="float32").crop(inner)
-        top = row * (side + 20) + 20
+        top = row * (side + header) + header
+        draw.text((4, top - 32), f"{set_name} {image_name}: {what}", fill="black")
         for col, name in enumerate(columns):
             figure.paste(panels[name].resize((side, side), Image.Resampling.NEAREST), (col * side, top))
-            label = f"{name}: {set_name} {image_name}, {what}" if col == 0 else name
-            draw.text((col * side + 4, top - 16), label, fill="black")
-    COMPARISON.parent.mkdir(exist_ok=True)
-    figure.save(COMPARISON)
+            draw.text((col * side + 4, top - 16), name, fill="black")
+    out.parent.mkdir(exist_ok=True)
+    figure.save(out)
 
 
 def self_ensemble_section(results: dict, ensembled: dict) -> str:
@@ -341,7 +347,7 @@ def main() -> None:
         if not args.keep_self_ensemble:
             ensembled = measure(SELF_ENSEMBLE_MODELS, SELF_ENSEMBLE_SETS, self_ensemble=True)
             SELF_ENSEMBLE_RESULTS.write_text(json.dumps(ensembled, indent=2))
-        comparison_figure()
+        comparison_figure(CROPS, FIGURE_MODELS, COMPARISON)
     results = json.loads(RESULTS.read_text())
     ensembled = json.loads(SELF_ENSEMBLE_RESULTS.read_text())
     for model in bundled_models():
