@@ -4,7 +4,8 @@
     python benchmarks/inference.py --sizes 256 --models wdrn rrdbnet23 --runtimes "torch bf16"
 
 Each configuration runs in a fresh subprocess so its peak RSS is its own. Models have random
-weights (speed does not depend on them). RRDBNet-23 is ESRGAN's generator, for scale only.
+weights (speed does not depend on them). RRDBNet-23 is ESRGAN's generator, for scale only. Each
+configuration is timed after one warm-up call on the same image (oneDNN kernel set-up per shape).
 "x untiled" compares the default path (`tile="auto"`) with one untiled forward of the same
 runtime (untiled runs that would need over 12 GB are skipped). FLOPs per output pixel are
 counted by PyTorch's FlopCounterMode; the peak is the best large matmul of this run in the same
@@ -121,7 +122,8 @@ def measure(name: str, size: int, runtime: str, tile: int | str | None, repeats:
         path = Path(tempfile.mkdtemp()) / f"{name}.onnx"
         model = OnnxGenerator(export_onnx(model, path), threads=torch.get_num_threads())
     image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
-    upscale(model, image[:64, :64], tile=tile, dtype=dtype)  # warm-up (kernels, allocator)
+    # Warm-up on the same image: oneDNN builds kernels per input shape, once per process.
+    upscale(model, image, tile=tile, dtype=dtype)
     start = time.perf_counter()
     for _ in range(repeats):
         upscale(model, image, tile=tile, dtype=dtype)
