@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,13 +23,16 @@ from hf_srgan.evaluation import evaluate_generators
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from scripts.make_model_card import comparison_figure  # noqa: E402
+from scripts.make_model_card import (  # noqa: E402
+    DATA,
+    DEGRADED_LEVELS,
+    DEGRADED_RESULTS,
+    REAL_FIGURE,
+    comparison_figure,
+    degraded_tables,
+)
 
-DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
 DEGRADED = ROOT / "runs" / "degraded"
-LEVELS = ["jpeg75", "noise", "blur+jpeg"]
-OUTPUT = ROOT / "docs" / "eval_degraded.json"
-FIGURE = ROOT / "docs" / "real_photos.png"
 # HR boxes (96 px, shown at 2x) where each degradation shows: JPEG blocks and ringing on edges, noise.
 FIGURE_CROPS = [
     ("Set14-jpeg75", "monarch", (520, 120, 616, 216), "JPEG q75, wing edges"),
@@ -40,37 +42,13 @@ FIGURE_CROPS = [
 
 
 def measure(sets: list[str], models: list[str]) -> dict:
-    missing = [s for s in sets if not all((DEGRADED / f"{s}-{level}").is_dir() for level in LEVELS)]
+    missing = [s for s in sets if not all((DEGRADED / f"{s}-{level}").is_dir() for level in DEGRADED_LEVELS)]
     if missing:
         script = ROOT / "scripts" / "make_degraded_benchmark.py"
         subprocess.run([sys.executable, str(script), "--sets", *missing, "--out", str(DEGRADED)], check=True)
     folders = [DATA / "benchmark" / s for s in sets]
-    folders += [DEGRADED / f"{s}-{level}" for s in sets for level in LEVELS]
+    folders += [DEGRADED / f"{s}-{level}" for s in sets for level in DEGRADED_LEVELS]
     return evaluate_generators(models, folders, with_niqe=True, tile="auto", overlap=16, dtype="float32")
-
-
-def tables(results: dict) -> str:
-    """Per clean set: rows = upscalers, columns = clean and each degraded level, cells PSNR / NIQE."""
-    sets = [name for name in next(iter(results.values())) if "-" not in name]
-    out = []
-    for set_name in sets:
-        columns = [set_name] + [f"{set_name}-{level}" for level in LEVELS]
-        out += [
-            f"{set_name}, PSNR dB / NIQE (clean, then each degradation):",
-            "",
-            "| model | " + " | ".join(["clean"] + LEVELS) + " |",
-            "|---|" + "---|" * len(columns),
-        ]
-        for model, per_set in results.items():
-            cells = [  # the HR row has NIQE only
-                f"{per_set[c]['psnr']:.2f} / {per_set[c]['niqe']:.2f}"
-                if "psnr" in per_set[c]
-                else f"- / {per_set[c]['niqe']:.2f}"
-                for c in columns
-            ]
-            out.append(f"| {model} | " + " | ".join(cells) + " |")
-        out.append("")
-    return "\n".join(out).rstrip()
 
 
 def main() -> None:
@@ -83,12 +61,12 @@ def main() -> None:
     parser.add_argument("--figure", action="store_true", help="only write the crops figure")
     args = parser.parse_args()
     if args.figure:
-        comparison_figure(FIGURE_CROPS, args.models, FIGURE, root=DEGRADED)
-        print(f"wrote {FIGURE}")
+        comparison_figure(FIGURE_CROPS, args.models, REAL_FIGURE, root=DEGRADED)
+        print(f"wrote {REAL_FIGURE}")
         return
     if not args.render:
-        OUTPUT.write_text(json.dumps(measure(args.sets, args.models), indent=2))
-    print(tables(json.loads(OUTPUT.read_text())))
+        DEGRADED_RESULTS.write_text(json.dumps(measure(args.sets, args.models), indent=2))
+    print(degraded_tables(json.loads(DEGRADED_RESULTS.read_text())))
 
 
 if __name__ == "__main__":
