@@ -27,7 +27,7 @@ from hf_srgan.evaluation import bicubic_upscale, evaluate_generators, format_tab
 from hf_srgan.inference import upscale
 from hf_srgan.model_card import HUB_DATASETS, PUBLISHED_ORG, TRAINING_DATA_PROSE, eval_results, write_terms
 from hf_srgan.models import SRGenerator, count_parameters
-from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
+from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models, model_guide
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
@@ -374,6 +374,9 @@ def replace_block(text: str, name: str, content: str) -> str:
 def update_readme(results: dict, ensembled: dict) -> None:
     readme = ROOT / "README.md"
     text = replace_block(readme.read_text(), "eval-table", format_table(results))
+    text = replace_block(text, "model-guide", model_guide())
+    if DEGRADED_RESULTS.is_file():
+        text = replace_block(text, "degraded-table", degraded_tables(json.loads(DEGRADED_RESULTS.read_text())))
     readme.write_text(replace_block(text, "status", status_note(results, ensembled)))
 
 
