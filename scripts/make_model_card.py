@@ -376,7 +376,8 @@ def update_readme(results: dict, ensembled: dict) -> None:
     text = replace_block(readme.read_text(), "eval-table", format_table(results))
     text = replace_block(text, "model-guide", model_guide())
     if DEGRADED_RESULTS.is_file():
-        text = replace_block(text, "degraded-table", degraded_tables(json.loads(DEGRADED_RESULTS.read_text())))
+        degraded = json.loads(DEGRADED_RESULTS.read_text())
+        text = replace_block(text, "degraded-table", degraded_tables(degraded))
     readme.write_text(replace_block(text, "status", status_note(results, ensembled)))
 
 
