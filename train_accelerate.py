@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import datasets
 import numpy as np
 import torch
 from accelerate import Accelerator
@@ -145,6 +146,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--num_workers", type=int, default=1)
     g.add_argument(
         "--no_cache", action="store_true", help="decode images on every access instead of caching them"
+    )
+    g.add_argument(
+        "--cache_file",
+        default=None,
+        help="decode the training images once into this uint8 file, memory-mapped by every process and "
+        "loader worker (one copy in RAM however many processes), reused by later runs on the same images",
     )
     g.add_argument(
         "--streaming",
@@ -396,17 +403,25 @@ def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accele
         dataset = StreamingPatchDataset(images, args.patch_size, degradation, args.patches_per_image)
         accelerator.print(f"streaming {', '.join(args.train_data)}: {images.n_shards} shard(s) per process")
     else:
+
+        def patch_dataset(images: datasets.Dataset) -> SRPatchDataset:
+            return SRPatchDataset(
+                images,
+                patch_size=args.patch_size,
+                degradation=degradation,
+                samples_per_epoch=args.samples_per_epoch,
+                cache=not args.no_cache,
+                image_sampling=args.image_sampling,
+                seed=args.seed,
+                cache_file=args.cache_file,
+            )
+
         with accelerator.main_process_first():
             images = load_image_sources(args.train_data, **sources)
-        dataset = SRPatchDataset(
-            images,
-            patch_size=args.patch_size,
-            degradation=degradation,
-            samples_per_epoch=args.samples_per_epoch,
-            cache=not args.no_cache,
-            image_sampling=args.image_sampling,
-            seed=args.seed,
-        )
+            if args.cache_file:  # the main process decodes and writes it; the others map it after
+                dataset = patch_dataset(images)
+        if not args.cache_file:
+            dataset = patch_dataset(images)
         accelerator.print(
             f"{len(dataset.indices)} training images ({dataset.skipped} smaller than the patch, "
             f"{len(dataset.bad_images)} unreadable: skipped)"

@@ -152,3 +152,24 @@ def test_a_stream_gives_several_patches_per_image_and_skips_bad_ones(tmp_path):
 def test_a_stream_refuses_a_patch_that_does_not_fit_the_scale(image_folder):
     with pytest.raises(ValueError, match="multiple of the scale"):
         StreamingPatchDataset(load_image_source(str(image_folder), streaming=True), patch_size=30)
+
+
+def test_a_shared_cache_file_is_written_once_and_reused_by_the_next_process(
+    image_folder, tmp_path, monkeypatch
+):
+    cache_file = tmp_path / "cache" / "images.npy"
+    first = SRPatchDataset(load_image_source(str(image_folder)), patch_size=32, cache_file=cache_file, seed=1)
+    assert cache_file.is_file() and isinstance(first.cached[0], np.memmap)  # views of the file
+
+    with monkeypatch.context() as patched:  # the next process must not decode anything
+        patched.setattr(SRPatchDataset, "_scan", lambda self, decode: pytest.fail("decoded again"))
+        second = SRPatchDataset(
+            load_image_source(str(image_folder)), patch_size=32, cache_file=cache_file, seed=1
+        )
+    assert second.indices == first.indices
+    assert all(np.array_equal(a, b) for a, b in zip(first.cached, second.cached, strict=True))
+    assert torch.equal(first[3][1], second[3][1])
+
+    _truncate(image_folder / "img0.png")  # a changed image: the file is rebuilt, never reused
+    with pytest.raises(ValueError, match="img0.png"):
+        SRPatchDataset(load_image_source(str(image_folder)), patch_size=32, cache_file=cache_file)

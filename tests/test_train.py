@@ -307,10 +307,12 @@ TWO_PROCESSES = (
 
 def test_two_processes_on_cpu_then_resume(data_dir, tmp_path):
     launcher = TWO_PROCESSES
-    run(
-        common_args(data_dir, tmp_path, max_steps=6, val_data=data_dir / "benchmark" / "Set5", eval_every=6),
-        launcher=launcher,
+    cache_file = tmp_path / "cache" / "t91.npy"  # written by the main process, mapped by both
+    args = common_args(
+        data_dir, tmp_path, max_steps=6, val_data=data_dir / "benchmark" / "Set5", eval_every=6
     )
+    run([*args, f"--cache_file={cache_file}"], launcher=launcher)
+    assert cache_file.is_file() and cache_file.with_suffix(".json").is_file()
     checkpoint = tmp_path / "checkpoints" / "step_6"
     assert (checkpoint / "random_states_1.pkl").exists()  # a second process really took part
     history = json.loads((tmp_path / "final" / "training_history.json").read_text())
