@@ -156,7 +156,9 @@ def build_demo() -> gr.Blocks:
             "# hf_srgan: 4x super-resolution\n"
             "Upload a picture and compare **bicubic** (left) with the **WDRN** super-resolution (right): "
             "drag "
-            f"the slider. Inputs up to {MAX_PIXELS:,} pixels; large ones are processed tile by tile."
+            f"the slider. Inputs up to {MAX_PIXELS:,} pixels; large ones are processed tile by tile. "
+            "Requests run one at a time: while others are ahead of you, the result panel shows your "
+            "place in the queue and the expected wait."
         )
         with gr.Row():
             with gr.Column(scale=1):
