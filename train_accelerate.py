@@ -238,6 +238,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--gp_weight", type=float, default=10.0)
     g.add_argument(
+        "--drift_weight",
+        type=float,
+        default=1e-3,
+        help="wgan-gp: weight of E[D(real)^2], which keeps critic scores near zero (ProGAN)",
+    )
+    g.add_argument(
         "--gp_every",
         type=int,
         default=1,
@@ -500,7 +506,12 @@ def gan_step_fn(
         critic = build_critic(args)
     except (RuntimeError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
-    adversarial = AdversarialLoss(args.adversarial_loss, gp_weight=args.gp_weight, gp_every=args.gp_every)
+    adversarial = AdversarialLoss(
+        args.adversarial_loss,
+        gp_weight=args.gp_weight,
+        gp_every=args.gp_every,
+        drift_weight=args.drift_weight,
+    )
     train_pixel_loss = pixel_loss(args.pixel_loss)
     if critic is not None:
         critic.to(memory_format=torch.channels_last if args.channels_last else torch.contiguous_format)

@@ -39,9 +39,30 @@ def test_gradient_penalty_is_zero_for_unit_norm_critic_and_has_gradients():
 def test_wgan_losses_on_hand_computed_scores():
     real, fake = torch.ones(2, 1, 1, 1), torch.zeros(2, 1, 1, 1)
     critic = LinearCritic(torch.full((1, 1, 1, 1), 3.0))  # scores: real 3, fake 0; ||grad|| = 3
-    loss = AdversarialLoss("wgan-gp", gp_weight=10.0)
-    assert loss.critic_loss(critic, real, fake).item() == pytest.approx(0 - 3 + 10 * (3 - 1) ** 2)
+    loss = AdversarialLoss("wgan-gp", gp_weight=10.0, drift_weight=1e-3)
+    expected = 0 - 3 + 1e-3 * 3**2 + 10 * (3 - 1) ** 2
+    assert loss.critic_loss(critic, real, fake).item() == pytest.approx(expected)
     assert loss.generator_loss(torch.tensor([2.0, 4.0])).item() == pytest.approx(-3.0)
+
+
+class OffsetCritic(torch.nn.Module):
+    """Scores = mean pixel + a learnable offset: the direction WGAN scores drift in."""
+
+    def __init__(self, offset: float) -> None:
+        super().__init__()
+        self.offset = torch.nn.Parameter(torch.tensor(offset))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(1, 2, 3)) + self.offset
+
+
+@pytest.mark.parametrize("drift_weight", [0.0, 1e-3])
+def test_the_drift_term_is_what_pulls_drifted_scores_back_to_zero(drift_weight):
+    critic = OffsetCritic(1000.0)
+    real, fake = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
+    AdversarialLoss("wgan-gp", drift_weight=drift_weight).critic_loss(critic, real, fake).backward()
+    # E[D(fake)] - E[D(real)] and the penalty do not depend on the offset; only the drift term does.
+    assert critic.offset.grad.item() == pytest.approx(2 * drift_weight * 1000.0, rel=1e-2, abs=1e-6)
 
 
 def test_bce_losses_match_sigmoid_cross_entropy():
@@ -107,7 +128,10 @@ def test_lazy_gradient_penalty_applies_every_nth_step_with_n_times_the_weight():
     critic = torch.nn.Sequential(torch.nn.Conv2d(3, 1, 3), torch.nn.Flatten(), torch.nn.LazyLinear(1))
     critic(torch.rand(1, 3, 8, 8))
     real, fake = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
-    eager, lazy = AdversarialLoss("wgan-gp"), AdversarialLoss("wgan-gp", gp_every=3)
+    eager, lazy = (
+        AdversarialLoss("wgan-gp", drift_weight=0),
+        AdversarialLoss("wgan-gp", gp_every=3, drift_weight=0),
+    )
     wasserstein = (critic(fake).mean() - critic(real).mean()).item()
     lazy_losses = [lazy.critic_loss(critic, real, fake).item() for _ in range(4)]
     assert lazy_losses[1] == pytest.approx(wasserstein) and lazy_losses[2] == pytest.approx(wasserstein)
