@@ -184,8 +184,14 @@ def main() -> None:
                         [sys.executable, __file__, "--child", child, "--repeats", str(args.repeats)],
                         capture_output=True,
                         text=True,
-                        check=True,
                     )
+                    if out.returncode:  # e.g. killed for memory: say so and go on with the grid
+                        print(
+                            f"| {name} | {size}x{size} | {runtime} | {tile or 'none'} | "
+                            f"failed (exit {out.returncode}) | | | | |",
+                            flush=True,
+                        )
+                        continue
                     result = json.loads(out.stdout.strip().splitlines()[-1])
                     rate = result["mpix_per_s"]
                     untiled = untiled or (rate if tile is None else None)

@@ -82,7 +82,8 @@ def test_waiting_visitors_get_their_place_in_the_queue_and_the_expected_wait(cli
     path = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 256, (200, 200, 3), np.uint8)).save(path)
     client.predict(handle_file(str(path)), "wdrn-x4", api_name="/upscale")  # loads it; times one run
-    jobs = [client.submit(handle_file(str(path)), "wdrn-x4", api_name="/upscale") for _ in range(3)]
+    # Two run at once (the default concurrency), so five leave at least two waiting, one behind another.
+    jobs = [client.submit(handle_file(str(path)), "wdrn-x4", api_name="/upscale") for _ in range(5)]
     queued = []
     while not all(job.done() for job in jobs):
         for job in jobs:

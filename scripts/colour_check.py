@@ -1,0 +1,71 @@
+"""Does a fine-tuned generator shift colours? Chroma error of GAN-phase checkpoints on a held-out set.
+
+    python scripts/colour_check.py wdrn-x4 runs/gan-b-shift-l1-drift:2750 [--data runs/data/val-bsd200]
+
+PSNR is measured on Y only, so a model can lose saturation or tint everything and keep its
+PSNR. For each model (a bundled name, a folder, or `RUN:STEP` for the EMA weights of a training
+checkpoint) this upscales the set's own LR images (bf16, default tiling) and prints, against the
+HR images: the mean absolute Cb/Cr error in 8-bit levels (BT.601 full range), the chroma ratio
+(mean sqrt(Cb^2 + Cr^2) of SR over HR: below 1 = desaturated) and the mean Cb and Cr bias.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from safetensors.torch import load_file
+
+from hf_srgan.evaluation import load_benchmark
+from hf_srgan.inference import upscale
+from hf_srgan.models import SRGenerator
+from hf_srgan.training import EMA_WEIGHTS
+
+
+def chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cb and Cr (BT.601 full range), centred on zero."""
+    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    return -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b
+
+
+def load_model(spec: str) -> SRGenerator:
+    """A bundled name or folder, or RUN:STEP = the EMA weights of that run's checkpoint (strict)."""
+    if ":" not in spec:
+        return SRGenerator.from_pretrained(spec)
+    run, step = spec.rsplit(":", 1)
+    model = SRGenerator.from_pretrained(Path(run) / "final")
+    weights = load_file(Path(run) / "checkpoints" / f"step_{step}" / EMA_WEIGHTS)
+    model.load_state_dict({k.removeprefix("module."): v for k, v in weights.items() if k != "n_averaged"})
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("models", nargs="+")
+    parser.add_argument("--data", default="runs/data/val-bsd200", help="a folder with HR/ and LR_bicubic/X4/")
+    args = parser.parse_args()
+    pairs = load_benchmark(args.data)
+    print("| model | chroma MAE (levels) | chroma ratio SR/HR | mean Cb, Cr bias |")
+    print("|---|---|---|---|")
+    for spec in args.models:
+        model = load_model(spec)
+        errors, ratios, biases = [], [], []
+        for pair in pairs:
+            (sr_cb, sr_cr), (hr_cb, hr_cr) = (
+                chroma(np.asarray(upscale(model, pair.lr))),
+                chroma(np.asarray(pair.hr)),
+            )
+            errors.append((np.abs(sr_cb - hr_cb).mean() + np.abs(sr_cr - hr_cr).mean()) / 2)
+            ratios.append(np.hypot(sr_cb, sr_cr).mean() / np.hypot(hr_cb, hr_cr).mean())
+            biases.append(((sr_cb - hr_cb).mean(), (sr_cr - hr_cr).mean()))
+        cb, cr = np.mean(biases, axis=0)
+        print(
+            f"| {spec} | {np.mean(errors):.2f} | {np.mean(ratios):.3f} | {cb:+.2f}, {cr:+.2f} |", flush=True
+        )
+
+
+if __name__ == "__main__":
+    main()
