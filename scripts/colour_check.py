@@ -12,6 +12,7 @@ HR images: the mean absolute Cb/Cr error in 8-bit levels (BT.601 full range), th
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,10 @@ def load_model(spec: str) -> SRGenerator:
     if ":" not in spec:
         return SRGenerator.from_pretrained(spec)
     run, step = spec.rsplit(":", 1)
-    model = SRGenerator.from_pretrained(Path(run) / "final")
+    # A GAN-phase run starts from --init_generator: same architecture, so its config builds the model.
+    model = SRGenerator.from_pretrained(
+        json.loads((Path(run) / "train_config.json").read_text())["init_generator"]
+    )
     weights = load_file(Path(run) / "checkpoints" / f"step_{step}" / EMA_WEIGHTS)
     model.load_state_dict({k.removeprefix("module."): v for k, v in weights.items() if k != "n_averaged"})
     return model

@@ -1,6 +1,7 @@
 """The degraded benchmark: which model to use on JPEGs, noisy and soft photos, measured.
 
     python scripts/eval_degraded.py [--sets Set14 BSD100] [--models wdrn-x4 wdrn-x4-real wdrn-x4-gan]
+    python scripts/eval_degraded.py --models wdrn-x4-gan --keep-others   # after retraining one model
     python scripts/eval_degraded.py --render     # re-print the table from docs/eval_degraded.json
     python scripts/eval_degraded.py --figure     # docs/real_photos.png: crops of degraded inputs
 
@@ -59,13 +60,22 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["wdrn-x4", "wdrn-x4-real", "wdrn-x4-gan"])
     parser.add_argument("--render", action="store_true", help="print the table from the saved results")
     parser.add_argument("--figure", action="store_true", help="only write the crops figure")
+    parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="keep the saved rows of models not given (valid while they are unchanged)",
+    )
     args = parser.parse_args()
     if args.figure:
         comparison_figure(FIGURE_CROPS, args.models, REAL_FIGURE, root=DEGRADED)
         print(f"wrote {REAL_FIGURE}")
         return
     if not args.render:
-        DEGRADED_RESULTS.write_text(json.dumps(measure(args.sets, args.models), indent=2))
+        results = measure(args.sets, args.models)
+        if args.keep_others and DEGRADED_RESULTS.is_file():  # bicubic and HR come back re-measured too
+            kept = json.loads(DEGRADED_RESULTS.read_text())
+            results = {name: results.get(name, kept.get(name)) for name in {**kept, **results}}
+        DEGRADED_RESULTS.write_text(json.dumps(results, indent=2))
     print(degraded_tables(json.loads(DEGRADED_RESULTS.read_text())))
 
 
