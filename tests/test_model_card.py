@@ -41,7 +41,8 @@ def test_cards_carry_consistent_hub_metadata():
             "eugenesiow/BSD100",
         }
         assert {r.metric_type for r in data.eval_results} == {"psnr", "ssim", "niqe"}
-        assert data.base_model == ("hf-srgan/wdrn-x4" if name == "wdrn-x4-gan" else None)
+        fine_tunes_of_wdrn = {"wdrn-x4-gan", "wdrn-x4-real"}  # both continue wdrn-x4's weights
+        assert data.base_model == ("hf-srgan/wdrn-x4" if name in fine_tunes_of_wdrn else None)
     root = ModelCard.load(REPO_ROOT / "model_card.md")
     assert root.data.to_dict() == ModelCard.load(BUNDLED_DIR / DEFAULT_MODEL / "README.md").data.to_dict()
     assert "](docs/comparison.png)" in root.text
