@@ -349,7 +349,7 @@ two without an anchor the critic scores (`scripts/critic_scores.py`) drifted to 
 weight 1.0) and 4,900 (0.1) by step 2,000, where bf16 rounds in steps of 4,096 and 32: every image
 scored about the same and the generators trained on rounding noise (NIQE rose again, a fine
 lattice appeared). With ProGAN's drift term (`--drift_weight 1e-3`, now the default) the scores
-stayed within +-16, but at pixel weight 0.1 the model drifted in colour (`scripts/colour_check.py`
+stayed within +-16, but at pixel weight 0.1 the model drifted in colour (`scripts/artefact_check.py`
 on the held-out split: 8% less chroma and Cb/Cr +1 level at its best-NIQE step, 2,750), and the L1
 0.1 runs sharpened edges into halos. At pixel weight 1.0 with the drift term the colours held
 (chroma ratio 1.00) and NIQE fell to 4.53 at step 1,250 (26.26 dB), the closest to the bar of any
