@@ -9,7 +9,7 @@ DEFAULT_MODEL = "wdrn-x4"
 MODEL_USES = {
     "wdrn-x4": "clean images (screenshots, renders, lossless photos): the most faithful",
     "wdrn-x4-real": "photos as people share them: JPEG artefacts, noise, softness",
-    "wdrn-x4-gan": "clean images, with GAN-sharpened texture (an early stage)",
+    "wdrn-x4-gan": "clean images, with invented natural texture (fur, grass): not for fine text or evidence",
     "srresnet-x4": "the classic SRGAN generator, the baseline wdrn-x4 is measured against",
 }
 """Which bundled model suits which input, in one line each (the Space, the CLI help and the README)."""

@@ -5,7 +5,8 @@
 
 `--choose` applies the perception-distortion rule the shipped checkpoint was picked by, on the
 held-out validation split only: the lowest NIQE among checkpoints whose PSNR is at most
-`--max_psnr_drop` dB (default 1.0) below the starting model's (step 0) on that split.
+`--max_psnr_drop` dB (default 1.0) below the starting model's (step 0) on that split (the mean
+over the splits for a run validated on several).
 
 Each run's validation history (PSNR and NIQE on the held-out set, every --eval_every steps), its
 command, steps, wall time and hardware come from its own train_config.json and newest
@@ -28,9 +29,14 @@ OUTPUT = ROOT / "docs" / "gan_comparison.json"
 
 
 def curve_point(entry: dict) -> dict:
-    """One validation entry of a run with a single validation set, as step, PSNR and NIQE."""
-    (scores,) = [value for key, value in entry.items() if key != "step"]
-    return {"step": entry["step"], "psnr": round(scores["psnr"], 3), "niqe": round(scores["niqe"], 3)}
+    """One validation entry as step, PSNR and NIQE; the mean over the sets when there are several.
+
+    A run validated on several held-out sets (clean and degraded, for `wdrn-x4-real`) is judged
+    on all of them at once, each set counting the same.
+    """
+    per_set = [value for key, value in entry.items() if key != "step"]
+    psnr, niqe = (sum(scores[metric] for scores in per_set) / len(per_set) for metric in ("psnr", "niqe"))
+    return {"step": entry["step"], "psnr": round(psnr, 3), "niqe": round(niqe, 3)}
 
 
 def run_summary(run_dir: Path) -> dict:

@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+from scripts.gan_comparison import choose
+
+
+def write_run(run, history, saved_steps):
+    """A GAN-phase run folder as train_accelerate.py leaves it: config plus checkpoint states."""
+    config = {"phase": "gan", "init_generator": "wdrn-x4", "batch_size": 4, "val_data": ["val-a", "val-b"]}
+    (run / "train_config.json").parent.mkdir(parents=True, exist_ok=True)
+    (run / "train_config.json").write_text(json.dumps(config))
+    for step in saved_steps:
+        folder = run / "checkpoints" / f"step_{step}"
+        folder.mkdir(parents=True)
+        state = {"step": step, "train_seconds": 1.0, "hardware": "cpu", "history": history}
+        (folder / "trainer_state.json").write_text(json.dumps(state))
+
+
+def entry(step, a, b):
+    """A validation entry on two sets, each given as (psnr, niqe)."""
+    return {
+        "step": step,
+        "val-a": {"psnr": a[0], "niqe": a[1]},
+        "val-b": {"psnr": b[0], "niqe": b[1]},
+    }
+
+
+def test_choose_takes_lowest_mean_niqe_within_the_psnr_budget_of_saved_checkpoints(tmp_path):
+    history = [
+        entry(0, (28.0, 7.0), (26.0, 7.0)),  # mean 27.0 dB
+        entry(250, (27.5, 6.0), (25.5, 6.2)),  # mean 26.5: within 1 dB
+        entry(500, (27.0, 4.0), (25.0, 9.0)),  # mean NIQE 6.5 is worse, though one set is best
+        entry(750, (26.0, 4.0), (24.0, 4.0)),  # mean 25.0: beyond 1 dB
+        entry(1000, (27.8, 5.0), (25.8, 5.0)),  # best, but its checkpoint was not kept
+    ]
+    write_run(tmp_path / "run", history, saved_steps=[250, 500, 750])
+    assert choose(tmp_path / "run", max_psnr_drop=1.0) == {"step": 250, "psnr": 26.5, "niqe": 6.1}
+    assert choose(tmp_path / "run", max_psnr_drop=2.5)["step"] == 750
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        choose(tmp_path / "run", max_psnr_drop=0.1)
