@@ -2,6 +2,7 @@
 
     python scripts/gan_comparison.py "(a) perceptual only=runs/gan-a" "(b) + SRGAN critic=runs/gan-b" ...
     python scripts/gan_comparison.py --choose runs/gan-final      # the checkpoint to export
+    python scripts/gan_comparison.py --output docs/real_gan_stage.json "GAN stage=runs/real-gan2"
 
 `--choose` applies the perception-distortion rule the shipped checkpoint was picked by, on the
 held-out validation split only: the lowest NIQE among checkpoints whose PSNR is at most
@@ -34,9 +35,12 @@ def curve_point(entry: dict) -> dict:
     A run validated on several held-out sets (clean and degraded, for `wdrn-x4-real`) is judged
     on all of them at once, each set counting the same.
     """
-    per_set = [value for key, value in entry.items() if key != "step"]
-    psnr, niqe = (sum(scores[metric] for scores in per_set) / len(per_set) for metric in ("psnr", "niqe"))
-    return {"step": entry["step"], "psnr": round(psnr, 3), "niqe": round(niqe, 3)}
+    per_set = {key: value for key, value in entry.items() if key != "step"}
+    psnr, niqe = (sum(s[metric] for s in per_set.values()) / len(per_set) for metric in ("psnr", "niqe"))
+    point = {"step": entry["step"], "psnr": round(psnr, 3), "niqe": round(niqe, 3)}
+    if len(per_set) > 1:
+        point["sets"] = {name: {m: round(s[m], 3) for m in ("psnr", "niqe")} for name, s in per_set.items()}
+    return point
 
 
 def run_summary(run_dir: Path) -> dict:
@@ -72,6 +76,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="*", help='"label=run_dir" for each run of the comparison')
     parser.add_argument("--choose", type=Path, help="print the checkpoint to export from this run")
     parser.add_argument("--max_psnr_drop", type=float, default=1.0)
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the summary")
     args = parser.parse_args()
     if args.choose:
         print(json.dumps(choose(args.choose, args.max_psnr_drop)))
@@ -79,8 +84,8 @@ def main() -> None:
     if not args.runs:
         parser.error("give runs as label=run_dir, or --choose run_dir")
     summary = {label: run_summary(Path(path)) for label, path in (run.split("=", 1) for run in args.runs)}
-    OUTPUT.write_text(json.dumps(summary, indent=2))
-    print(f"wrote {OUTPUT} ({len(summary)} runs)")
+    args.output.write_text(json.dumps(summary, indent=2))
+    print(f"wrote {args.output} ({len(summary)} runs)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
 REAL_FIGURE = ROOT / "docs" / "real_photos.png"
+REAL_GAN_STAGE = ROOT / "docs" / "real_gan_stage.json"
 DEGRADED_LEVELS = ["jpeg75", "noise", "blur+jpeg"]
 
 PUBLISHED = """| published x4 reference (PSNR dB / SSIM, Y) | Set5 | Set14 | BSD100 |
@@ -57,7 +58,8 @@ LIMITATIONS = """- All but `wdrn-x4-real` were trained for bicubic degradation o
   degraded-benchmark table), at some cost on clean images.
 - Short CPU training: below published PSNR figures; retrain longer with the same commands on a GPU.
 - `wdrn-x4-gan` invents texture: do not use it where fidelity matters (medical, forensic, text
-  you need to read). See its NIQE/PSNR rows and the crops for what it does to each kind of content."""
+  you need to read). See its NIQE/PSNR rows and the crops for what it does to each kind of content.
+  It sharpens JPEG blocks and noise into strong speckle (the degraded crops): clean inputs only."""
 
 DESCRIPTIONS = {
     "wdrn-x4-real": "wdrn-x4 continued on realistic degradations (`--degradation realistic-light`: "
@@ -113,7 +115,26 @@ def real_versus_default(results: dict) -> str:
         f"and less on {', '.join(unnatural) or 'none'}: "
         f"`{DEFAULT_MODEL}` sharpens JPEG blocks and ringing into texture, which NIQE scores as detail, "
         f"where `{REAL_MODEL}` smooths them away (see the crops); it still passes much of the noise "
-        "through. Its GAN stage, which should restore texture, is not trained yet."
+        f"through. {real_gan_stage_text()}"
+    )
+
+
+def real_gan_stage_text() -> str:
+    """The GAN stage tried on top of wdrn-x4-real (scripts/gan_comparison.py --output), per held-out set."""
+    if not REAL_GAN_STAGE.is_file():
+        return "Its GAN stage is not trained yet."
+    ((label, run),) = json.loads(REAL_GAN_STAGE.read_text()).items()
+    first, last = run["curve"][0], run["curve"][-1]
+    changes = "; ".join(
+        f"{name.removeprefix('val-')} {scores['psnr'] - first['sets'][name]['psnr']:+.2f} dB, NIQE "
+        f"{first['sets'][name]['niqe']:.2f} -> {scores['niqe']:.2f}"
+        for name, scores in last["sets"].items()
+    )
+    return (
+        f"A GAN stage on it with `{GAN_MODEL}`'s recipe and the same degradations (`{run['command']}`) "
+        f"was stopped at step {last['step']:,} ({run['train_seconds'] / 3600:.2f} h): on the held-out copies "
+        f"({changes}) it gave up more PSNR than `{REAL_MODEL}` gains over `{DEFAULT_MODEL}`, so it does "
+        "not ship; the `wdrn-x4-gan` column of the crops shows what a GAN stage makes of JPEG and noise."
     )
 
 

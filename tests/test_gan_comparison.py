@@ -35,7 +35,9 @@ def test_choose_takes_lowest_mean_niqe_within_the_psnr_budget_of_saved_checkpoin
         entry(1000, (27.8, 5.0), (25.8, 5.0)),  # best, but its checkpoint was not kept
     ]
     write_run(tmp_path / "run", history, saved_steps=[250, 500, 750])
-    assert choose(tmp_path / "run", max_psnr_drop=1.0) == {"step": 250, "psnr": 26.5, "niqe": 6.1}
+    chosen = choose(tmp_path / "run", max_psnr_drop=1.0)
+    assert (chosen["step"], chosen["psnr"], chosen["niqe"]) == (250, 26.5, 6.1)
+    assert chosen["sets"]["val-b"] == {"psnr": 25.5, "niqe": 6.2}
     assert choose(tmp_path / "run", max_psnr_drop=2.5)["step"] == 750
     with pytest.raises(SystemExit, match="no checkpoint"):
         choose(tmp_path / "run", max_psnr_drop=0.1)
