@@ -145,6 +145,15 @@ class RunRecord:
         }
 
 
+def ema_generator_weights(checkpoint: Path) -> dict[str, torch.Tensor]:
+    """The generator state dict inside a checkpoint's EMA file, ready for a strict load.
+
+    `AveragedModel` saves the generator's tensors as `module.*` next to its `n_averaged` counter.
+    """
+    ema = load_file(Path(checkpoint) / EMA_WEIGHTS)
+    return {k.removeprefix("module."): v for k, v in ema.items() if k.startswith("module.")}
+
+
 def resume(
     accelerator: Accelerator, output_dir: Path, resume_from: str | None, ema: AveragedModel
 ) -> RunRecord:

@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file
 
 from hf_srgan.evaluation import load_benchmark
 from hf_srgan.inference import upscale
 from hf_srgan.losses import grid_loss
 from hf_srgan.models import SRGenerator
-from hf_srgan.training import EMA_WEIGHTS
+from hf_srgan.training import ema_generator_weights
 
 
 def chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,8 +51,7 @@ def load_model(spec: str) -> SRGenerator:
     model = SRGenerator.from_pretrained(
         json.loads((Path(run) / "train_config.json").read_text())["init_generator"]
     )
-    weights = load_file(Path(run) / "checkpoints" / f"step_{step}" / EMA_WEIGHTS)
-    model.load_state_dict({k.removeprefix("module."): v for k, v in weights.items() if k != "n_averaged"})
+    model.load_state_dict(ema_generator_weights(Path(run) / "checkpoints" / f"step_{step}"))
     return model
 
 

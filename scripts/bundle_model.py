@@ -21,14 +21,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from safetensors.torch import load_file
-
 from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from hf_srgan.training import EMA_WEIGHTS, checkpoint_dirs  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, ema_generator_weights  # noqa: E402
 from train_accelerate import parse_args  # noqa: E402
 
 
@@ -122,9 +120,7 @@ def main() -> None:
     }
     model = SRGenerator.from_pretrained(args.run_dir / "final")  # the run's architecture and config
     if args.step is not None:
-        ema = load_file(checkpoint / EMA_WEIGHTS)  # AveragedModel's keys: module.* and n_averaged
-        weights = {k.removeprefix("module."): v for k, v in ema.items() if k.startswith("module.")}
-        model.load_state_dict(weights, strict=True)
+        model.load_state_dict(ema_generator_weights(checkpoint), strict=True)
     target = BUNDLED_DIR / args.name
     shutil.rmtree(target, ignore_errors=True)
     model.save_pretrained(target)

@@ -123,7 +123,7 @@ def real_gan_stage_text() -> str:
     """The GAN stage tried on top of wdrn-x4-real (scripts/gan_comparison.py --output), per held-out set."""
     if not REAL_GAN_STAGE.is_file():
         return "Its GAN stage is not trained yet."
-    ((label, run),) = json.loads(REAL_GAN_STAGE.read_text()).items()
+    ((_, run),) = json.loads(REAL_GAN_STAGE.read_text()).items()
     first, last = run["curve"][0], run["curve"][-1]
     changes = "; ".join(
         f"{name.removeprefix('val-')} {scores['psnr'] - first['sets'][name]['psnr']:+.2f} dB, NIQE "

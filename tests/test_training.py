@@ -5,14 +5,17 @@ import signal
 
 import pytest
 import torch
+from safetensors.torch import save_file
 from torch.optim.swa_utils import AveragedModel
 
 from hf_srgan.training import (
+    EMA_WEIGHTS,
     TRAINER_STATE,
     RunRecord,
     TrainingSignals,
     checkpoint_dirs,
     ema_average,
+    ema_generator_weights,
     find_checkpoint,
     hub_base_model,
     lr_factor,
@@ -51,6 +54,16 @@ def test_ema_ramps_up_then_uses_the_decay():
     before = ema.module.weight.item()
     ema.update_parameters(model)  # long after the ramp: exactly the configured decay
     assert ema.module.weight.item() == pytest.approx(0.9 * before + 0.1)
+
+
+def test_ema_weights_of_a_checkpoint_load_strictly_into_the_generator(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.PReLU())
+    ema = AveragedModel(model, avg_fn=ema_average(0.9))
+    ema.update_parameters(model)
+    save_file({k: v.contiguous() for k, v in ema.state_dict().items()}, tmp_path / EMA_WEIGHTS)
+    fresh = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.PReLU())
+    fresh.load_state_dict(ema_generator_weights(tmp_path), strict=True)  # no n_averaged, no module.
+    assert torch.equal(fresh[0].weight, model[0].weight)
 
 
 def make_checkpoint(root, step, complete=True):
