@@ -2,12 +2,14 @@
 
     python benchmarks/inference.py                      # wdrn and srresnet, 64-2048 px, torch fp32/bf16, ORT
     python benchmarks/inference.py --sizes 256 --models wdrn rrdbnet23 --runtimes "torch bf16"
+    python benchmarks/inference.py --sizes 1024 --runtimes "torch bf16" --tilings none auto 192 256 384
 
 Each configuration runs in a fresh subprocess so its peak RSS is its own. Models have random
 weights (speed does not depend on them). RRDBNet-23 is ESRGAN's generator, for scale only. Each
 configuration is timed after one warm-up call on the same image (oneDNN kernel set-up per shape).
-"x untiled" compares the default path (`tile="auto"`) with one untiled forward of the same
-runtime (untiled runs that would need over 12 GB are skipped). FLOPs per output pixel are
+"x untiled" compares the default path (`tile="auto"`), and any fixed tile sizes given with
+`--tilings`, with one untiled forward of the same runtime (untiled runs that would need over
+12 GB are skipped). FLOPs per output pixel are
 counted by PyTorch's FlopCounterMode; the peak is the best large matmul of this run in the same
 precision (ORT rows use the fp32 peak), so "% of peak" says how far each runtime is from what
 this CPU's GEMM kernels reach.
@@ -142,6 +144,13 @@ def main() -> None:
     parser.add_argument(
         "--runtimes", nargs="+", default=["torch fp32", "torch bf16", "ort fp32"], choices=RUNTIMES
     )
+    parser.add_argument(
+        "--tilings",
+        nargs="+",
+        default=["none", "auto"],
+        type=lambda v: v if v in ("none", "auto") else int(v),
+        help="none (one forward), auto (the default path) and/or largest tile sides in input px",
+    )
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,7 +184,8 @@ def main() -> None:
             for runtime in args.runtimes:
                 dtype = "bfloat16" if runtime == "torch bf16" else "float32"
                 untiled = None
-                for tile in (None, "auto"):
+                for tiling in args.tilings:
+                    tile = None if tiling == "none" else tiling
                     if tile is None and not untiled_fits(size, dtype):
                         print(f"| {name} | {size}x{size} | {runtime} | none | over 12 GB, not run | | | | |")
                         continue

@@ -1,6 +1,7 @@
 """Does a fine-tuned generator shift colours or grow a lattice? Measured on a held-out set.
 
     python scripts/artefact_check.py wdrn-x4 runs/gan-b-shift-l1-drift:2750 [--data runs/data/val-bsd200]
+        [--output docs/artefact_check.json]
 
 Two artefacts that the validation PSNR (Y only) and NIQE can miss. Colour: a model can lose
 saturation or tint everything and keep its Y PSNR. Lattice: a GAN generator's cheapest fake
@@ -11,7 +12,8 @@ or `RUN:STEP` for the EMA weights of a training checkpoint) this upscales the se
 levels (BT.601 full range), the chroma ratio (mean sqrt(Cb^2 + Cr^2) of SR over HR: below 1 =
 desaturated), the mean Cb and Cr bias, and `hf_srgan.losses.grid_loss` at periods 4 and 8 (the
 part of the RGB error that is phase-locked to that period, in 8-bit levels; compare with the
-starting model's row).
+starting model's row). `--output` merges the rows into a JSON file keyed by model, which the
+GAN model card quotes.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def main() -> None:
     )
     parser.add_argument("models", nargs="+")
     parser.add_argument("--data", default="runs/data/val-bsd200", help="a folder with HR/ and LR_bicubic/X4/")
+    parser.add_argument("--output", type=Path, help="a JSON file to merge the rows into")
     args = parser.parse_args()
+    rows = json.loads(args.output.read_text()) if args.output and args.output.is_file() else {}
     pairs = load_benchmark(args.data)
     print("| model | chroma MAE (levels) | chroma ratio SR/HR | mean Cb, Cr bias | lattice 4 px | 8 px |")
     print("|---|---|---|---|---|---|")
@@ -77,11 +81,22 @@ def main() -> None:
             lattices.append((lattice(sr, hr, 4), lattice(sr, hr, 8)))
         cb, cr = np.mean(biases, axis=0)
         grid4, grid8 = np.mean(lattices, axis=0)
+        rows[spec] = {
+            "data": args.data,
+            "chroma_mae": float(np.mean(errors)),
+            "chroma_ratio": float(np.mean(ratios)),
+            "cb_bias": float(cb),
+            "cr_bias": float(cr),
+            "lattice_4px": float(grid4),
+            "lattice_8px": float(grid8),
+        }
         print(
             f"| {spec} | {np.mean(errors):.2f} | {np.mean(ratios):.3f} | {cb:+.2f}, {cr:+.2f} "
             f"| {grid4:.3f} | {grid8:.3f} |",
             flush=True,
         )
+    if args.output:
+        args.output.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import textwrap
@@ -38,6 +39,7 @@ SELF_ENSEMBLE_SETS = ["Set5", "Set14"]
 SELF_ENSEMBLE_MODELS = ["wdrn-x4", "srresnet-x4"]
 COMPARISON = ROOT / "docs" / "comparison.png"
 GAN_COMPARISON = ROOT / "docs" / "gan_comparison.json"
+CRITIC_SCORES = ROOT / "docs" / "critic_scores.json"  # scripts/critic_scores.py --output
 SHIPPED_RUN = "(b) + shifted critic, drift term, grid (shipped)"  # wdrn-x4-gan's run in GAN_COMPARISON
 GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
@@ -352,6 +354,20 @@ def gan_training_text() -> str:
         point = next(p for p in runs[label]["curve"] if p["step"] == step)
         return f"NIQE {point['niqe']:.2f} at step {step:,} ({point['psnr']:.2f} dB)"
 
+    critic = json.loads(CRITIC_SCORES.read_text())
+
+    def score(checkpoint: str) -> float:
+        """The mean fp32 score of a checkpoint's critic on held-out crops."""
+        return sum(critic[checkpoint]["fp32"]) / len(critic[checkpoint]["fp32"])
+
+    def bf16_step(value: float) -> int:
+        """The spacing of bf16 numbers (8 significant bits) around `value`."""
+        return 2 ** (math.floor(math.log2(abs(value))) - 7)
+
+    drifted, drifted_l1 = score("runs/gan-b-shift:2000"), score("runs/gan-b-shift-l1:2000")
+    anchored = [
+        v for c in ("runs/gan-b-shift-drift:2000", "runs/gan-b-shift-l1-drift:2000") for v in critic[c]["fp32"]
+    ]
     no_grid, pixel_half, grid_half = (
         "(b) + shifted critic, drift term",
         "(b) + shifted critic, drift term, grid, L1 0.5",
@@ -385,10 +401,10 @@ the SRGAN conv critic, reached the lowest NIQE with blotchy 8-px artefacts that 
 penalise; the grid loss kept (c) grid-free but not more natural, a 10x stronger adversarial
 weight (5e-2) made NIQE worse, and a period-8 grid loss took (b)'s NIQE gain with its blotches.
 Giving the SRGAN critic a random offset (`--critic_shift 8`) removed the blotches, but without
-an anchor its scores (`scripts/critic_scores.py`) drifted to 867,000 (pixel weight 1.0) and 4,900
-(0.1) by step 2,000, where bf16 rounds in steps of 4,096 and 32: every image scored about the
-same and NIQE rose again. The drift term (`--drift_weight 1e-3`, now the default) kept the scores
-within +-16. At pixel weight 0.1 the colours then drifted (`scripts/artefact_check.py` on the
+an anchor its scores (`scripts/critic_scores.py`) drifted to {drifted:,.0f} (pixel weight 1.0) and
+{drifted_l1:,.0f} (0.1) by step 2,000, where bf16 rounds in steps of {bf16_step(drifted):,} and
+{bf16_step(drifted_l1):,}: every image scored about the same and NIQE rose again. The drift term
+(`--drift_weight 1e-3`, now the default) kept them between {min(anchored):.0f} and {max(anchored):.0f}. At pixel weight 0.1 the colours then drifted (`scripts/artefact_check.py` on the
 held-out split: 8% less chroma and Cb/Cr +1 level at step 2,750) and edges grew halos; at pixel
 weight 1.0 without the grid loss it reached {at(no_grid, 1250)}, but the crops show a
 fine lattice in snow and fur, and `artefact_check.py` measures it: the period-4 part of the error
