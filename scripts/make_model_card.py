@@ -366,7 +366,9 @@ def gan_training_text() -> str:
 
     drifted, drifted_l1 = score("runs/gan-b-shift:2000"), score("runs/gan-b-shift-l1:2000")
     anchored = [
-        v for c in ("runs/gan-b-shift-drift:2000", "runs/gan-b-shift-l1-drift:2000") for v in critic[c]["fp32"]
+        value
+        for run in ("gan-b-shift-drift", "gan-b-shift-l1-drift")
+        for value in critic[f"runs/{run}:2000"]["fp32"]
     ]
     no_grid, pixel_half, grid_half = (
         "(b) + shifted critic, drift term",
@@ -404,8 +406,9 @@ Giving the SRGAN critic a random offset (`--critic_shift 8`) removed the blotche
 an anchor its scores (`scripts/critic_scores.py`) drifted to {drifted:,.0f} (pixel weight 1.0) and
 {drifted_l1:,.0f} (0.1) by step 2,000, where bf16 rounds in steps of {bf16_step(drifted):,} and
 {bf16_step(drifted_l1):,}: every image scored about the same and NIQE rose again. The drift term
-(`--drift_weight 1e-3`, now the default) kept them between {min(anchored):.0f} and {max(anchored):.0f}. At pixel weight 0.1 the colours then drifted (`scripts/artefact_check.py` on the
-held-out split: 8% less chroma and Cb/Cr +1 level at step 2,750) and edges grew halos; at pixel
+(`--drift_weight 1e-3`, now the default) kept them between {min(anchored):.0f} and
+{max(anchored):.0f}. At pixel weight 0.1 the colours then drifted (`scripts/artefact_check.py`
+on the held-out split: 8% less chroma and Cb/Cr +1 level at step 2,750) and edges grew halos; at pixel
 weight 1.0 without the grid loss it reached {at(no_grid, 1250)}, but the crops show a
 fine lattice in snow and fur, and `artefact_check.py` measures it: the period-4 part of the error
 is 2.32 levels against `wdrn-x4`'s 1.01. The same run with the grid loss is the shipped recipe:
