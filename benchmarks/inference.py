@@ -3,15 +3,13 @@
     python benchmarks/inference.py                      # wdrn and srresnet, 64-2048 px, torch fp32/bf16, ORT
     python benchmarks/inference.py --sizes 256 --models wdrn rrdbnet23 --runtimes "torch bf16"
     python benchmarks/inference.py --sizes 1024 --runtimes "torch bf16" --tilings none auto 192 256 384
-    python benchmarks/inference.py --sizes 1024 --runtimes "torch bf16" --tilings auto 256 --workers 1 2
 
 Each configuration runs in a fresh subprocess so its peak RSS is its own. Models have random
 weights (speed does not depend on them). RRDBNet-23 is ESRGAN's generator, for scale only. Each
 configuration is timed after one warm-up call on the same image (oneDNN kernel set-up per shape).
 "x untiled" compares the default path (`tile="auto"`), and any fixed tile sizes given with
 `--tilings`, with one untiled forward of the same runtime (untiled runs that would need over
-12 GB are skipped). `--workers` runs tiled rows with that many tiles at once, the process's threads
-shared between them (`upscale(..., workers=N)`). FLOPs per output pixel are
+12 GB are skipped). FLOPs per output pixel are
 counted by PyTorch's FlopCounterMode; the peak is the best large matmul of this run in the same
 precision (ORT rows use the fp32 peak), so "% of peak" says how far each runtime is from what
 this CPU's GEMM kernels reach.
@@ -107,7 +105,7 @@ def untiled_fits(size: int, dtype: str) -> bool:
     return size * size * BYTES_PER_INPUT_PIXEL[DTYPES[dtype]] < 12e9
 
 
-def measure(name: str, size: int, runtime: str, tile: int | str | None, workers: int, repeats: int) -> dict:
+def measure(name: str, size: int, runtime: str, tile: int | str | None, repeats: int) -> dict:
     """Runs in the child process: time `upscale` on a random image and report peak RSS."""
     import resource
     import tempfile
@@ -127,10 +125,10 @@ def measure(name: str, size: int, runtime: str, tile: int | str | None, workers:
         model = OnnxGenerator(export_onnx(model, path), threads=torch.get_num_threads())
     image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     # Warm-up on the same image: oneDNN builds kernels per input shape, once per process.
-    upscale(model, image, tile=tile, dtype=dtype, workers=workers)
+    upscale(model, image, tile=tile, dtype=dtype)
     start = time.perf_counter()
     for _ in range(repeats):
-        upscale(model, image, tile=tile, dtype=dtype, workers=workers)
+        upscale(model, image, tile=tile, dtype=dtype)
     seconds = (time.perf_counter() - start) / repeats
     out_mpix = (size * 4) ** 2 / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
@@ -153,13 +151,12 @@ def main() -> None:
         type=lambda v: v if v in ("none", "auto") else int(v),
         help="none (one forward), auto (the default path) and/or largest tile sides in input px",
     )
-    parser.add_argument("--workers", nargs="+", type=int, default=[1], help="tiles at once, for tiled rows")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        name, size, runtime, tile, workers = json.loads(args.child)
-        print(json.dumps(measure(name, size, runtime, tile, workers, args.repeats)))
+        name, size, runtime, tile = json.loads(args.child)
+        print(json.dumps(measure(name, size, runtime, tile, args.repeats)))
         return
 
     cpu = platform.processor() or platform.machine()
@@ -179,46 +176,42 @@ def main() -> None:
         )
     )
     print(
-        "| model | input | runtime | tiling | workers | output MP/s | x untiled | GFLOP/s | % of peak "
-        "| peak RSS GB |"
+        "| model | input | runtime | tiling | output MP/s | x untiled | GFLOP/s | % of peak | peak RSS GB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in args.models:
         for size in args.sizes:
             for runtime in args.runtimes:
                 dtype = "bfloat16" if runtime == "torch bf16" else "float32"
                 untiled = None
-                for tile in (None if t == "none" else t for t in args.tilings):
-                    for workers in args.workers if tile is not None else [1]:
-                        label = f"| {name} | {size}x{size} | {runtime} | {tile or 'none'} | {workers} |"
-                        if tile is None and not untiled_fits(size, dtype):
-                            print(f"{label} over 12 GB, not run | | | | |")
-                            continue
-                        result = run_child([name, size, runtime, tile, workers], args.repeats)
-                        if "exit" in result:  # e.g. killed for memory: say so and go on with the grid
-                            print(f"{label} failed (exit {result['exit']}) | | | | |", flush=True)
-                            continue
-                        rate = result["mpix_per_s"]
-                        untiled = untiled or (rate if tile is None else None)
-                        gflops = rate * 1e6 * flops[name] / 1e9
-                        ratio = f"{rate / untiled:.2f}" if untiled else "-"
+                for tiling in args.tilings:
+                    tile = None if tiling == "none" else tiling
+                    if tile is None and not untiled_fits(size, dtype):
+                        print(f"| {name} | {size}x{size} | {runtime} | none | over 12 GB, not run | | | | |")
+                        continue
+                    child = json.dumps([name, size, runtime, tile])
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--child", child, "--repeats", str(args.repeats)],
+                        capture_output=True,
+                        text=True,
+                    )
+                    if out.returncode:  # e.g. killed for memory: say so and go on with the grid
                         print(
-                            f"{label} {rate:.3f} | {ratio} | {gflops:.0f} | {gflops / peaks[runtime]:.0%} | "
-                            f"{result['peak_rss_gb']:.2f} |",
+                            f"| {name} | {size}x{size} | {runtime} | {tile or 'none'} | "
+                            f"failed (exit {out.returncode}) | | | | |",
                             flush=True,
                         )
-
-
-def run_child(config: list, repeats: int) -> dict:
-    """`measure` in a fresh process (its own peak RSS); {"exit": code} if that process failed."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(config), "--repeats", str(repeats)],
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode:
-        return {"exit": out.returncode}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+                        continue
+                    result = json.loads(out.stdout.strip().splitlines()[-1])
+                    rate = result["mpix_per_s"]
+                    untiled = untiled or (rate if tile is None else None)
+                    gflops = rate * 1e6 * flops[name] / 1e9
+                    ratio = f"{rate / untiled:.2f}" if untiled else "-"
+                    print(
+                        f"| {name} | {size}x{size} | {runtime} | {tile or 'none'} | {rate:.3f} | {ratio} | "
+                        f"{gflops:.0f} | {gflops / peaks[runtime]:.0%} | {result['peak_rss_gb']:.2f} |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -136,6 +135,7 @@ def _run_self_ensemble(model: torch.nn.Module, lr: torch.Tensor, dtype: torch.dt
     return total / 8
 
 
+@torch.inference_mode()
 def upscale_array(
     model: torch.nn.Module,
     rgb: np.ndarray,
@@ -148,7 +148,6 @@ def upscale_array(
     out_dtype: type = np.uint8,
     self_ensemble: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    workers: int = 1,
 ) -> np.ndarray:
     """Super-resolve an HxWx3 float array in [0, 1] into an (sH)x(sW)x3 integer array.
 
@@ -156,14 +155,7 @@ def upscale_array(
     equal tiles no larger than `tile`; ``tile=None`` runs the whole image at once.
     `self_ensemble` averages each tile over its 8 flips/rotations (8x slower, a little more accurate).
     `progress(done, total)` is called after every tile (for UIs).
-    `workers` tiles of a row run at once, in threads that share the caller's CPU threads
-    (`torch.get_num_threads()`) between them: on a small CPU, tiles side by side on one thread
-    each keep the cores busier than one tile on all of them (benchmarks/inference.py).
     """
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    caller_threads = torch.get_num_threads()
-    threads = max(1, caller_threads // workers)
     run = _run_self_ensemble if self_ensemble else _run_model
     height, width, _ = rgb.shape
     overlap = min(overlap, (tile or max(height, width)) // 2)
@@ -187,39 +179,29 @@ def upscale_array(
     out = np.empty((height * scale, width * scale, 3), dtype=out_dtype)
     carry = np.zeros((0, width * scale, 3), np.float32)
     done, total = 0, len(ys) * len(xs)
-    with ThreadPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
-        for row, y in enumerate(ys):
-            band = np.zeros((tile_h * scale, width * scale, 3), np.float32)
-            band[: len(carry)] = carry
-            top, bottom = max(0, y - overlap), min(height, y + tile_h + overlap)
-            w_y = blend_weights(y * scale, tile_h * scale, height * scale, ramp)
-
-            def super_resolve(x: int, top: int = top, bottom: int = bottom, y: int = y) -> np.ndarray:
-                left, right = max(0, x - overlap), min(width, x + tile_w + overlap)
-                lr = torch.from_numpy(np.ascontiguousarray(rgb[top:bottom, left:right].transpose(2, 0, 1)))
-                lr = lr[None].to(device).contiguous(memory_format=torch.channels_last)
-                with torch.inference_mode():  # per thread, like autocast
-                    sr = run(model, lr, dtype)[0].clamp_(0, 1)
-                oy, ox = (y - top) * scale, (x - left) * scale
-                sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale]
-                return sr.permute(1, 2, 0).cpu().numpy()
-
-            # The row's tiles run `workers` at a time; they are blended in order as they finish.
-            for x, sr in zip(xs, pool.map(super_resolve, xs), strict=True):
-                w_x = blend_weights(x * scale, tile_w * scale, width * scale, ramp)
-                band[:, x * scale : (x + tile_w) * scale] += sr * (w_y[:, None, None] * w_x[None, :, None])
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-            # Rows above the next tile row receive no more contributions: normalise and emit them.
-            next_y = ys[row + 1] if row + 1 < len(ys) else y + tile_h
-            finished = (next_y - y) * scale
-            weight = norm_y[y * scale : y * scale + finished, None, None] * norm_x[None, :, None]
-            out[y * scale : y * scale + finished] = np.round(
-                np.clip(band[:finished] / weight, 0, 1) * max_value
-            )
-            carry = band[finished:]
-    torch.set_num_threads(caller_threads)  # the pool's initializer also changed torch's default
+    for row, y in enumerate(ys):
+        band = np.zeros((tile_h * scale, width * scale, 3), np.float32)
+        band[: len(carry)] = carry
+        top, bottom = max(0, y - overlap), min(height, y + tile_h + overlap)
+        w_y = blend_weights(y * scale, tile_h * scale, height * scale, ramp)
+        for x in xs:
+            left, right = max(0, x - overlap), min(width, x + tile_w + overlap)
+            lr = torch.from_numpy(np.ascontiguousarray(rgb[top:bottom, left:right].transpose(2, 0, 1)))
+            lr = lr[None].to(device).contiguous(memory_format=torch.channels_last)
+            sr = run(model, lr, dtype)[0].clamp_(0, 1)
+            oy, ox = (y - top) * scale, (x - left) * scale
+            sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale].permute(1, 2, 0).cpu().numpy()
+            w_x = blend_weights(x * scale, tile_w * scale, width * scale, ramp)
+            band[:, x * scale : (x + tile_w) * scale] += sr * (w_y[:, None, None] * w_x[None, :, None])
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        # Rows above the next tile row receive no more contributions: normalise and emit them.
+        next_y = ys[row + 1] if row + 1 < len(ys) else y + tile_h
+        finished = (next_y - y) * scale
+        weight = norm_y[y * scale : y * scale + finished, None, None] * norm_x[None, :, None]
+        out[y * scale : y * scale + finished] = np.round(np.clip(band[:finished] / weight, 0, 1) * max_value)
+        carry = band[finished:]
     return out
 
 
@@ -234,7 +216,6 @@ def upscale(
     self_ensemble: bool = False,
     progress: Callable[[int, int], None] | bool | None = None,
     outscale: float | None = None,
-    workers: int = 1,
 ) -> Image.Image:
     """Super-resolve a PIL image or numpy array and return a PIL image in the input's mode.
 
@@ -247,7 +228,6 @@ def upscale(
     ``progress=True`` shows a tqdm bar over tiles; a callable receives ``(done, total)``.
     ``outscale`` (e.g. 2, 3 or 1.5) returns that final scale instead of the model's: the model's
     output is resampled with an antialiased Lanczos filter, as Real-ESRGAN's ``--outscale`` does.
-    ``workers`` runs that many tiles at once, sharing this process's CPU threads between them.
     The model is moved to the chosen device and put in eval mode.
     """
     pil = as_pil(image)
@@ -278,7 +258,6 @@ def upscale(
             out_dtype=np.uint16 if info.mode == "I;16" else np.uint8,
             self_ensemble=self_ensemble,
             progress=report,
-            workers=workers,
         )
     result = from_rgb_array(out, info)
     if target is not None and target != result.size:

@@ -194,25 +194,3 @@ def test_auto_tile_fits_the_memory_budget():
     assert auto_tile(torch.float32) < auto_tile(torch.bfloat16)
     assert auto_tile(torch.float32, budget_bytes=8_600 * 256**2) == 256
     assert auto_tile(torch.bfloat16, budget_bytes=1.0) == 64  # never degenerate
-
-
-def test_parallel_tiles_give_the_same_image_and_restore_the_thread_count(tiny_model, rgb_image):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # each of the 2 workers gets 1, and the caller gets its 2 back
-    try:
-        one = upscale(tiny_model, rgb_image, tile=12, overlap=4, workers=1)
-        seen = []
-        two = upscale(
-            tiny_model, rgb_image, tile=12, overlap=4, workers=2, progress=lambda done, _: seen.append(done)
-        )
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(threads)
-    assert np.array_equal(np.asarray(one), np.asarray(two))
-    assert seen == list(range(1, 13))
-
-
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
-def test_bad_worker_counts_are_refused(tiny_model, rgb_image, bad):
-    with pytest.raises(ValueError, match="workers"):
-        upscale(tiny_model, rgb_image, workers=bad)
