@@ -171,7 +171,7 @@ def main() -> None:
     print(
         "per model: "
         + ", ".join(
-            f"{m} {count_parameters(build(m)) / 1e6:.2f} M params, {flops[m] / 1e6:.1f} MFLOP/output px"
+            f"{m} {count_parameters(build(m)) / 1e6:.2f} M params, {flops[m] / 1e3:.0f} kFLOP/output px"
             for m in args.models
         )
     )
