@@ -58,15 +58,25 @@ def run_summary(run_dir: Path) -> dict:
     }
 
 
+def best_point(curve: list[dict], max_psnr_drop: float, steps: set[int] | None = None) -> dict | None:
+    """The perception-distortion rule: the lowest-NIQE point within `max_psnr_drop` dB of step 0.
+
+    `steps` limits it to points that have a checkpoint; None when no point is within the budget.
+    """
+    floor = curve[0]["psnr"] - max_psnr_drop
+    candidates = [p for p in curve if (steps is None or p["step"] in steps) and p["psnr"] >= floor]
+    return min(candidates, key=lambda p: p["niqe"], default=None)
+
+
 def choose(run_dir: Path, max_psnr_drop: float) -> dict:
     """The checkpointed validation point with the lowest NIQE within the PSNR budget."""
     curve = run_summary(run_dir)["curve"]
     saved = {int(p.name.split("_")[1]) for p in checkpoint_dirs(run_dir)}
-    floor = curve[0]["psnr"] - max_psnr_drop
-    candidates = [p for p in curve if p["step"] in saved and p["psnr"] >= floor]
-    if not candidates:
+    point = best_point(curve, max_psnr_drop, saved)
+    if point is None:
+        floor = curve[0]["psnr"] - max_psnr_drop
         raise SystemExit(f"no checkpoint of {run_dir} within {max_psnr_drop} dB of step 0 ({floor:.2f} dB)")
-    return min(candidates, key=lambda p: p["niqe"])
+    return point
 
 
 def main() -> None:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from scripts.gan_comparison import choose
+from scripts.gan_comparison import best_point, choose
 
 
 def write_run(run, history, saved_steps):
@@ -41,3 +41,16 @@ def test_choose_takes_lowest_mean_niqe_within_the_psnr_budget_of_saved_checkpoin
     assert choose(tmp_path / "run", max_psnr_drop=2.5)["step"] == 750
     with pytest.raises(SystemExit, match="no checkpoint"):
         choose(tmp_path / "run", max_psnr_drop=0.1)
+
+
+def test_best_point_keeps_to_the_psnr_budget_and_saved_steps():
+    curve = [
+        {"step": 0, "psnr": 28.0, "niqe": 6.5},
+        {"step": 250, "psnr": 27.0, "niqe": 5.0},
+        {"step": 500, "psnr": 25.5, "niqe": 3.0},  # outside a 2 dB budget
+        {"step": 750, "psnr": 26.5, "niqe": 4.5},
+    ]
+    assert best_point(curve, 2.0)["step"] == 750
+    assert best_point(curve, 2.0, steps={0, 250})["step"] == 250
+    assert best_point(curve, 3.0)["step"] == 500
+    assert best_point(curve[1:], 0.1, steps={500}) is None
