@@ -147,8 +147,8 @@ def main() -> None:
     parser.add_argument(
         "--tilings",
         nargs="+",
-        default=["none", "auto"],
-        type=lambda v: v if v in ("none", "auto") else int(v),
+        default=[None, "auto"],
+        type=lambda v: None if v == "none" else v if v == "auto" else int(v),
         help="none (one forward), auto (the default path) and/or largest tile sides in input px",
     )
     parser.add_argument("--repeats", type=int, default=1)
@@ -184,8 +184,7 @@ def main() -> None:
             for runtime in args.runtimes:
                 dtype = "bfloat16" if runtime == "torch bf16" else "float32"
                 untiled = None
-                for tiling in args.tilings:
-                    tile = None if tiling == "none" else tiling
+                for tile in args.tilings:
                     if tile is None and not untiled_fits(size, dtype):
                         print(f"| {name} | {size}x{size} | {runtime} | none | over 12 GB, not run | | | | |")
                         continue
