@@ -7,9 +7,10 @@ locally from the repository: `python space/app.py`. Settings come from environme
 - HF_SRGAN_SPACE_MAX_PIXELS: largest accepted input in pixels (default 1,000,000; output is 16x that)
 - HF_SRGAN_DTYPE: float32, bfloat16, float16 or auto (default auto: bf16 on capable CPUs, fp16 on CUDA)
 - HF_SRGAN_TILE: largest tile side in input pixels (default auto: the largest within ~1.5 GB)
-- HF_SRGAN_CONCURRENCY: simultaneous upscales per process, each with cores / this many threads
-  (default 2: on 2 cores, 2 requests with 1 thread each served a burst 1.59x faster than 1 with 2
-  threads, for ~1.3x the time of a lone request; benchmarks/space_concurrency.py measures it)
+- HF_SRGAN_CONCURRENCY: simultaneous upscales per process (default 2: on 2 cores, 2 requests with
+  1 thread each served a burst 1.59x faster than 1 with 2 threads). The cores are divided among
+  the upscales in flight, so a lone request gets all of them; benchmarks/space_concurrency.py
+  measures both
 - GRADIO_SERVER_NAME / GRADIO_SERVER_PORT: where to listen (default 127.0.0.1:7860)
 """
 
@@ -18,7 +19,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -41,8 +45,7 @@ DTYPE = os.environ.get("HF_SRGAN_DTYPE", "auto")
 TILE = os.environ.get("HF_SRGAN_TILE", "auto")
 TILE = TILE if TILE == "auto" else int(TILE)
 CONCURRENCY = int(os.environ.get("HF_SRGAN_CONCURRENCY", 2))
-# Each concurrent request runs its own OpenMP team of this size, so together they fill the cores.
-torch.set_num_threads(max(1, (os.cpu_count() or 1) // CONCURRENCY))
+PNG_COMPRESS_LEVEL = 1  # a 16 MP result: ~1.5 s to write and 1.2x the bytes of level 6, which takes ~8 s
 OUTPUT_ROOT = Path(tempfile.gettempdir()) / "hf_srgan_space"
 OUTPUT_MAX_AGE_S = 600.0
 GRADIO_CACHE_CLEANUP = (600, 1800)  # every 10 min, delete Gradio's cached files older than 30 min
@@ -52,6 +55,30 @@ def configured_models() -> list[str]:
     """HF_SRGAN_MODELS, else the bundled models with the default one first (it is preselected)."""
     names = [m.strip() for m in os.environ.get("HF_SRGAN_MODELS", "").split(",") if m.strip()]
     return names or sorted(bundled_models() or [DEFAULT_MODEL], key=lambda name: name != DEFAULT_MODEL)
+
+
+_in_flight = 0
+_in_flight_lock = threading.Lock()
+
+
+@contextmanager
+def share_cores() -> Iterator[None]:
+    """Divide the cores among the upscales in flight: a lone request runs on all of them.
+
+    torch's thread count is one setting for the whole process (the OpenMP teams of every request
+    thread follow it from their next operation), so it is re-divided whenever a request starts or ends.
+    """
+    global _in_flight
+    cores = os.cpu_count() or 1
+    with _in_flight_lock:
+        _in_flight += 1
+        torch.set_num_threads(max(1, cores // _in_flight))
+    try:
+        yield
+    finally:
+        with _in_flight_lock:
+            _in_flight -= 1
+            torch.set_num_threads(max(1, cores // max(1, _in_flight)))
 
 
 @cache
@@ -86,6 +113,8 @@ def preview(path: str | None) -> Image.Image | None:
 
 def display_copy(image: Image.Image) -> Image.Image:
     """What the browser can show: 8-bit RGB(A), read the way the model reads it (CMYK, float, 16-bit)."""
+    if image.mode in ("RGB", "RGBA"):
+        return image
     try:
         rgb, info = to_rgb_array(image)
     except ValueError as err:  # e.g. a float TIFF outside [0, 1]
@@ -119,6 +148,7 @@ def run_upscale(
     outscale: float = 4,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ):
+    start = time.perf_counter()
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
     try:
@@ -128,25 +158,35 @@ def run_upscale(
     device = select_device()
     dtype = select_dtype(DTYPE, device)
     progress(0, desc="starting")
-    start = time.perf_counter()
-    result = upscale(
-        model,
-        image,
-        tile=TILE,
-        dtype=DTYPE,
-        device=device,
-        progress=lambda done, total: progress(done / total, desc=f"tile {done}/{total}"),
-        outscale=None if outscale == model.scale else outscale,
-    )
-    elapsed = time.perf_counter() - start
-    bicubic = shown_input.resize(result.size, Image.Resampling.BICUBIC)
-    download = fresh_output_dir() / f"{Path(path).stem}_x{outscale:g}.png"
-    result.save(download)
+    with share_cores():
+        upscale_start = time.perf_counter()
+        result = upscale(
+            model,
+            image,
+            tile=TILE,
+            dtype=DTYPE,
+            device=device,
+            progress=lambda done, total: progress(done / total, desc=f"tile {done}/{total}"),
+            outscale=None if outscale == model.scale else outscale,
+        )
+        upscale_seconds = time.perf_counter() - upscale_start
+    # Each image is written once, as a fast PNG; the slider and the download share the files.
+    folder = fresh_output_dir()
+    download = save_png(result, folder / f"{Path(path).stem}_x{outscale:g}.png")
+    shown_result = display_copy(result)
+    shown_sr = download if shown_result is result else save_png(shown_result, folder / "sr_8bit.png")
+    bicubic = save_png(shown_input.resize(result.size, Image.Resampling.BICUBIC), folder / "bicubic.png")
     info = (
         f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
-        f"in {elapsed:.2f} s on {device.type} ({str(dtype).removeprefix('torch.')}), model `{model_name}`"
+        f"in {upscale_seconds:.2f} s on {device.type} ({str(dtype).removeprefix('torch.')}), "
+        f"model `{model_name}`; {time.perf_counter() - start:.2f} s with reading and writing the images"
     )
-    return (bicubic, display_copy(result)), str(download), info
+    return (bicubic, shown_sr), download, info
+
+
+def save_png(image: Image.Image, path: Path) -> str:
+    image.save(path, compress_level=PNG_COMPRESS_LEVEL)
+    return str(path)
 
 
 def build_demo() -> gr.Blocks:

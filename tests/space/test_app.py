@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from scripts.screenshot_space import CHROMIUM, capture, free_port, wait_until_up
@@ -192,3 +193,17 @@ def test_old_results_are_deleted_by_later_requests(monkeypatch, tmp_path):
     assert first.exists() and second.exists()
     third = app.fresh_output_dir(max_age_s=-1)  # everything counts as old
     assert not first.exists() and not second.exists() and third.exists()
+
+
+def test_cores_are_divided_among_the_upscales_in_flight(monkeypatch):
+    app = load_app_module()
+    monkeypatch.setattr(app.os, "cpu_count", lambda: 2)
+    before = torch.get_num_threads()
+    try:
+        with app.share_cores():
+            assert torch.get_num_threads() == 2  # a lone request gets both cores
+            with app.share_cores():
+                assert torch.get_num_threads() == 1
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
