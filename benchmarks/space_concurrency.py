@@ -4,9 +4,11 @@
 
 For each concurrency setting the real Space (`space/app.py`, a fresh process) serves a burst of
 `--requests` simultaneous uploads of one `--size` px photo through gradio_client, as visitors'
-browsers would. With concurrency c each request gets cores / c threads (see the app). Printed
-per setting: wall time for the burst, requests per minute, and the median and worst wait a
-visitor saw (queueing included), with the ratio to concurrency 1. Run it on an idle machine.
+browsers would. The app divides the cores among the upscales in flight, so with concurrency c a
+full burst runs c at a time on cores / c threads each, and a lone request gets all the cores.
+Printed per setting: wall time for the burst, requests per minute, the median and worst wait a
+visitor saw (queueing included), with the ratio to concurrency 1, and the Space's own info line
+for the last request. Run it on an idle machine.
 """
 
 from __future__ import annotations
@@ -54,19 +56,19 @@ def burst(concurrency: int, requests: int, photo: Path, model: str) -> dict:
         client = Client(url, verbose=False)
         client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")  # warm-up: model load
 
-        def one(_: int) -> float:
+        def one(_: int) -> tuple[float, str]:
             start = time.perf_counter()
-            client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")
-            return time.perf_counter() - start
+            _, _, info = client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")
+            return time.perf_counter() - start, info
 
         start = time.perf_counter()
         with ThreadPoolExecutor(requests) as pool:
-            waits = list(pool.map(one, range(requests)))
+            waits, infos = zip(*pool.map(one, range(requests)), strict=True)
         wall = time.perf_counter() - start
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"wall": wall, "median": statistics.median(waits), "worst": max(waits)}
+    return {"wall": wall, "median": statistics.median(waits), "worst": max(waits), "info": infos[-1]}
 
 
 def main() -> None:
@@ -83,17 +85,19 @@ def main() -> None:
     print(f"{args.requests} simultaneous {args.size} px uploads, {args.model}, {os.cpu_count()} cores")
     print("| concurrency | threads each | burst s | requests/min | median wait s | worst wait s | x |")
     print("|---|---|---|---|---|---|---|")
-    baseline = None
+    baseline, infos = None, []
     for concurrency in args.concurrency:
         result = burst(concurrency, args.requests, photo, args.model)
         rate = 60 * args.requests / result["wall"]
         baseline = baseline or rate
-        threads = max(1, (os.cpu_count() or 1) // concurrency)
+        threads = max(1, (os.cpu_count() or 1) // min(concurrency, args.requests))
+        infos.append(f"concurrency {concurrency}: {result['info']}")
         print(
             f"| {concurrency} | {threads} | {result['wall']:.1f} | {rate:.1f} | {result['median']:.1f} "
             f"| {result['worst']:.1f} | {rate / baseline:.2f} |",
             flush=True,
         )
+    print("\nThe Space's info line, last request of each burst:\n" + "\n".join(infos))
 
 
 if __name__ == "__main__":
