@@ -92,16 +92,16 @@ def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
     return [*starts, length - tile]
 
 
-def blend_weights(start: int, size: int, length: int, ramp: int) -> np.ndarray:
+def blend_weights(start: int, size: int, length: int, ramp: int) -> torch.Tensor:
     """1-D feathering weights: linear ramps on sides that touch a neighbour tile, 1 elsewhere."""
-    weights = np.ones(size, dtype=np.float32)
+    weights = torch.ones(size)
     ramp = min(ramp, size // 2)
     if ramp > 0:
-        rising = (np.arange(ramp, dtype=np.float32) + 0.5) / ramp
+        rising = (torch.arange(ramp, dtype=torch.float32) + 0.5) / ramp
         if start > 0:
             weights[:ramp] = rising
         if start + size < length:
-            weights[-ramp:] = rising[::-1]
+            weights[-ramp:] = rising.flip(0)
     return weights
 
 
@@ -164,12 +164,14 @@ def upscale_array(
     ys, xs = tile_starts(height, tile_h, overlap), tile_starts(width, tile_w, overlap)
     ramp = overlap * scale
     # Tiles form a product grid, so the sum of their separable weights is separable too.
-    norm_y = np.zeros(height * scale, np.float32)
+    # Blending runs in torch, channel-first and in place: on a 16 MP output numpy's single-threaded
+    # temporaries cost a tenth of the whole call for a small model.
+    norm_y = torch.zeros(height * scale)
     for y in ys:
         norm_y[y * scale : (y + tile_h) * scale] += blend_weights(
             y * scale, tile_h * scale, height * scale, ramp
         )
-    norm_x = np.zeros(width * scale, np.float32)
+    norm_x = torch.zeros(width * scale)
     for x in xs:
         norm_x[x * scale : (x + tile_w) * scale] += blend_weights(
             x * scale, tile_w * scale, width * scale, ramp
@@ -177,11 +179,11 @@ def upscale_array(
 
     max_value = float(np.iinfo(out_dtype).max)
     out = np.empty((height * scale, width * scale, 3), dtype=out_dtype)
-    carry = np.zeros((0, width * scale, 3), np.float32)
+    carry = torch.zeros(3, 0, width * scale)
     done, total = 0, len(ys) * len(xs)
     for row, y in enumerate(ys):
-        band = np.zeros((tile_h * scale, width * scale, 3), np.float32)
-        band[: len(carry)] = carry
+        band = torch.zeros(3, tile_h * scale, width * scale)
+        band[:, : carry.shape[1]] = carry
         top, bottom = max(0, y - overlap), min(height, y + tile_h + overlap)
         w_y = blend_weights(y * scale, tile_h * scale, height * scale, ramp)
         for x in xs:
@@ -190,18 +192,21 @@ def upscale_array(
             lr = lr[None].to(device).contiguous(memory_format=torch.channels_last)
             sr = run(model, lr, dtype)[0].clamp_(0, 1)
             oy, ox = (y - top) * scale, (x - left) * scale
-            sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale].permute(1, 2, 0).cpu().numpy()
+            sr = sr[:, oy : oy + tile_h * scale, ox : ox + tile_w * scale].cpu()
             w_x = blend_weights(x * scale, tile_w * scale, width * scale, ramp)
-            band[:, x * scale : (x + tile_w) * scale] += sr * (w_y[:, None, None] * w_x[None, :, None])
+            band[:, :, x * scale : (x + tile_w) * scale] += sr * torch.outer(w_y, w_x)
             done += 1
             if progress is not None:
                 progress(done, total)
         # Rows above the next tile row receive no more contributions: normalise and emit them.
         next_y = ys[row + 1] if row + 1 < len(ys) else y + tile_h
         finished = (next_y - y) * scale
-        weight = norm_y[y * scale : y * scale + finished, None, None] * norm_x[None, :, None]
-        out[y * scale : y * scale + finished] = np.round(np.clip(band[:finished] / weight, 0, 1) * max_value)
-        carry = band[finished:]
+        rows = band[:, :finished].div_(torch.outer(norm_y[y * scale : y * scale + finished], norm_x))
+        rows = rows.clamp_(0, 1).mul_(max_value).round_()
+        if out_dtype == np.uint8:
+            rows = rows.to(torch.uint8)
+        out[y * scale : y * scale + finished] = rows.permute(1, 2, 0).numpy()
+        carry = band[:, finished:]
     return out
 
 

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -170,12 +171,15 @@ def run_upscale(
             outscale=None if outscale == model.scale else outscale,
         )
         upscale_seconds = time.perf_counter() - upscale_start
-    # Each image is written once, as a fast PNG; the slider and the download share the files.
+    # Each image is written once, as a fast PNG, the two at the same time (Pillow's encoder releases
+    # the GIL); the slider and the download share the files.
     folder = fresh_output_dir()
-    download = save_png(result, folder / f"{Path(path).stem}_x{outscale:g}.png")
     shown_result = display_copy(result)
+    with ThreadPoolExecutor(2) as pool:
+        download = pool.submit(save_png, result, folder / f"{Path(path).stem}_x{outscale:g}.png")
+        bicubic = pool.submit(save_bicubic_png, shown_input, result.size, folder / "bicubic.png")
+        download, bicubic = download.result(), bicubic.result()
     shown_sr = download if shown_result is result else save_png(shown_result, folder / "sr_8bit.png")
-    bicubic = save_png(shown_input.resize(result.size, Image.Resampling.BICUBIC), folder / "bicubic.png")
     info = (
         f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
         f"in {upscale_seconds:.2f} s on {device.type} ({str(dtype).removeprefix('torch.')}), "
@@ -187,6 +191,11 @@ def run_upscale(
 def save_png(image: Image.Image, path: Path) -> str:
     image.save(path, compress_level=PNG_COMPRESS_LEVEL)
     return str(path)
+
+
+def save_bicubic_png(image: Image.Image, size: tuple[int, int], path: Path) -> str:
+    """The slider's left side: the input enlarged with bicubic interpolation."""
+    return save_png(image.resize(size, Image.Resampling.BICUBIC), path)
 
 
 def build_demo() -> gr.Blocks:
