@@ -416,9 +416,9 @@ def gan_training_text() -> str:
         "(b) + shifted critic, drift term, grid, seed 16",
     )
     ttur_last = runs[ttur]["curve"][-1]["step"]
-    seed_note = ""
-    if rule_point(seed16):
-        spread = abs(rule_point(seed16)["niqe"] - rule_point(SHIPPED_RUN)["niqe"])
+    seed_point, seed_note = rule_point(seed16), ""
+    if seed_point:
+        spread = abs(seed_point["niqe"] - rule_point(SHIPPED_RUN)["niqe"])
         seed_note = f": the seed alone moved the chosen point by {spread:.2f} NIQE, more than any weight did"
 
     return f"""**The GAN stage.** `{GAN_MODEL}` continues `wdrn-x4` for {stage["steps"]:,} generator steps
