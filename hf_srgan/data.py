@@ -86,6 +86,14 @@ class Degradation:
         return hr.resize((hr.width // self.scale, hr.height // self.scale), Image.Resampling.BICUBIC)
 
 
+def checked_degradation(degradation: Degradation | None, patch_size: int) -> Degradation:
+    """The degradation (bicubic by default), once the HR patch is known to hold whole LR pixels."""
+    degradation = degradation or Degradation()
+    if patch_size % degradation.scale:
+        raise ValueError(f"patch_size {patch_size} must be a multiple of the scale {degradation.scale}")
+    return degradation
+
+
 class BadImageError(ValueError):
     """A training image that cannot be decoded; the message names it."""
 
@@ -206,11 +214,7 @@ class SRPatchDataset(Dataset):
     ) -> None:
         if image_sampling not in ("uniform", "area"):
             raise ValueError(f"image_sampling must be 'uniform' or 'area', got {image_sampling!r}")
-        self.degradation = degradation or Degradation()
-        if patch_size % self.degradation.scale:
-            raise ValueError(
-                f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}"
-            )
+        self.degradation = checked_degradation(degradation, patch_size)
         # Decoded here rather than by `datasets`, so every failure can name its file.
         self.images = images.cast_column("image", datasets.Image(decode=False))
         self.patch_size = patch_size
@@ -324,11 +328,7 @@ class StreamingPatchDataset(IterableDataset):
         buffer_size: int = 1024,
         augment: bool = True,
     ) -> None:
-        self.degradation = degradation or Degradation()
-        if patch_size % self.degradation.scale:
-            raise ValueError(
-                f"patch_size {patch_size} must be a multiple of the scale {self.degradation.scale}"
-            )
+        self.degradation = checked_degradation(degradation, patch_size)
         self.images = images.cast_column("image", datasets.Image(decode=False))
         self.patch_size = patch_size
         self.patches_per_image = patches_per_image
