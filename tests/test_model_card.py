@@ -8,6 +8,7 @@ from huggingface_hub import ModelCard
 from hf_srgan.cli import main
 from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
+from scripts.make_model_card import GAN_MODEL, gan_training_text
 from tests.conftest import REPO_ROOT
 
 
@@ -74,3 +75,9 @@ def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
         assert published["ssim"] == round(measured[name]["Set5"]["ssim"], 4), label
     table = (REPO_ROOT / "README.md").read_text()
     assert f"{measured[DEFAULT_MODEL]['Set5']['psnr']:.2f}" in table
+
+
+def test_gan_card_prose_is_rendered_from_the_recorded_runs():
+    """Every figure in the GAN stage's prose comes from docs/*.json, which the runs' scripts write."""
+    card = (BUNDLED_DIR / GAN_MODEL / "README.md").read_text()
+    assert gan_training_text() in card
