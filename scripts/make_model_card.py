@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import sys
 import textwrap
 from pathlib import Path
@@ -417,8 +418,11 @@ def gan_training_text() -> str:
         "(b) + shifted critic, drift term, grid, 2 critic steps",
         "(b) + shifted critic, drift term, grid, 2 critic steps, seed 16",
     )
+    more_seeds = [f"(b) + shifted critic, drift term, grid, seed {seed}" for seed in (17, 18)]
+    seed_points = sorted(rule_point(run)["niqe"] for run in (SHIPPED_RUN, seed16, *more_seeds))
+    # Seeds 17 and 18 shared the machine the way the two-critic runs did, so their pace compares.
     step_cost = (runs[two_critic]["train_seconds"] / runs[two_critic]["steps"]) / (
-        runs[seed16]["train_seconds"] / runs[seed16]["steps"]
+        runs[more_seeds[0]]["train_seconds"] / runs[more_seeds[0]]["steps"]
     )
     ttur_last = runs[ttur]["curve"][-1]["step"]
     seed_point, seed_note = rule_point(seed16), ""
@@ -490,7 +494,13 @@ checkpoint is the luckier of two draws of its recipe, and telling recipes apart 
 needs several seeds each. So the next variant ran with both seeds: two critic updates per
 generator step (`--n_critic 2`, the usual WGAN-GP practice, meant to make the critic useful
 sooner; {step_cost:.1f}x the time per step) reached {chosen_at(two_critic)} with seed 15 and
-{chosen_at(two_critic16)} with seed 16, worse than the shipped recipe with either seed."""
+{chosen_at(two_critic16)} with seed 16, worse than the shipped recipe with the same seeds.
+With seeds 17 and 18 the shipped recipe reached {chosen_at(more_seeds[0])} and
+{chosen_at(more_seeds[1])}; like seed 16, their NIQE stayed near or above 6 for most of the
+run. Over four seeds the recipe's chosen point lies between NIQE {seed_points[0]:.2f} and
+{seed_points[-1]:.2f} (median {statistics.median(seed_points):.2f}) on the held-out split, the other
+three at least {seed_points[1] - seed_points[0]:.2f} above the shipped one: the shipped checkpoint is
+the best of four draws, not the recipe's typical result."""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
