@@ -176,9 +176,9 @@ def run_upscale(
     folder = fresh_output_dir()
     shown_result = display_copy(result)
     with ThreadPoolExecutor(2) as pool:
-        download = pool.submit(save_png, result, folder / f"{Path(path).stem}_x{outscale:g}.png")
-        bicubic = pool.submit(save_bicubic_png, shown_input, result.size, folder / "bicubic.png")
-        download, bicubic = download.result(), bicubic.result()
+        writing_download = pool.submit(save_png, result, folder / f"{Path(path).stem}_x{outscale:g}.png")
+        writing_bicubic = pool.submit(save_bicubic_png, shown_input, result.size, folder / "bicubic.png")
+        download, bicubic = writing_download.result(), writing_bicubic.result()
     shown_sr = download if shown_result is result else save_png(shown_result, folder / "sr_8bit.png")
     info = (
         f"**{image.width}x{image.height}** -> **{result.width}x{result.height}** "
