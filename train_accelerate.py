@@ -266,6 +266,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--spectral_norm", action="store_true")
     g.add_argument("--n_critic", type=int, default=1, help="critic steps per generator step")
     g.add_argument("--critic_learning_rate", type=float, default=1e-4)
+    g.add_argument(
+        "--critic_warmup_steps",
+        type=int,
+        default=0,
+        help="critic-only updates against the initial generator before the first generator step",
+    )
     g = p.add_argument_group("export")
     g.add_argument("--push_to_hub", action="store_true")
     g.add_argument("--hub_model_id", default=None)
@@ -481,6 +487,7 @@ def build_generator(args: argparse.Namespace, memory_format: torch.memory_format
 
 
 StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict]]
+CriticStepFn = Callable[[torch.Tensor, torch.Tensor], dict]
 
 
 def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> StepFn:
@@ -495,11 +502,12 @@ def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> St
 
 def gan_step_fn(
     args: argparse.Namespace, accelerator: Accelerator, generator: torch.nn.Module, scale: int
-) -> StepFn:
+) -> tuple[StepFn, CriticStepFn | None]:
     """The GAN phase: content (+ pixel, grid) loss and, with a critic, its update and the adversarial term.
 
-    The critic and its optimiser are prepared here, after the generator's, in the order every
-    checkpoint of this script has them.
+    Returns the training step and the critic's own update (None without a critic), which the
+    critic warm-up runs alone. The critic and its optimiser are prepared here, after the
+    generator's, in the order every checkpoint of this script has them.
     """
     try:
         content_loss = build_content_loss(args).to(accelerator.device)
@@ -545,7 +553,45 @@ def gan_step_fn(
             logs["adv_loss"] = adv.item()
         return loss, logs
 
-    return gan_step
+    return gan_step, critic_step if critic is not None else None
+
+
+def start_epoch(loader: DataLoader, epoch: int) -> None:
+    """Reseed the epoch's shuffling and crops: on Accelerate's loader, or on a stream's dataset."""
+    (loader if hasattr(loader, "set_epoch") else loader.dataset).set_epoch(epoch)
+
+
+def warm_up_critic(
+    args: argparse.Namespace,
+    accelerator: Accelerator,
+    loader: DataLoader,
+    critic_step: CriticStepFn,
+    memory_format: torch.memory_format,
+) -> None:
+    """Train the critic alone against the initial generator before the generator sees its scores.
+
+    Why: a critic from scratch gives the generator near-random gradients for its first few hundred
+    steps, and which artefacts the generator learns then depends on the seed. The warm-up runs
+    once, on a fresh run only (a checkpoint already holds the warmed critic); it takes minutes, so
+    it is not checkpointed itself: a stop during it is acted on at the first step.
+    """
+    done, epoch = 0, 0
+    progress = tqdm(
+        total=args.critic_warmup_steps, desc="critic warm-up", disable=not accelerator.is_local_main_process
+    )
+    while done < args.critic_warmup_steps:
+        start_epoch(loader, epoch)
+        for lr_batch, hr_batch in loader:
+            logs = critic_step(
+                lr_batch.to(accelerator.device, memory_format=memory_format), hr_batch.to(accelerator.device)
+            )
+            done += 1
+            progress.update(1)
+            if done >= args.critic_warmup_steps:
+                break
+        epoch += 1
+    progress.close()
+    accelerator.print(f"critic warm-up: {done} steps, last critic loss {logs['critic_loss']:.4f}")
 
 
 def evaluate(
@@ -585,10 +631,10 @@ def main(argv: list[str] | None = None) -> None:
     schedule = lr_factor(args.warmup_steps, args.max_steps, args.lr_schedule, tuple(args.lr_milestones))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     generator, optimizer, scheduler = accelerator.prepare(generator, optimizer, scheduler)
-    train_step = (
+    train_step, critic_step = (
         gan_step_fn(args, accelerator, generator, scale)
         if args.phase == "gan"
-        else pretrain_step_fn(args, generator)
+        else (pretrain_step_fn(args, generator), None)
     )
 
     # Data. A stream is already split per process, so Accelerate must not shard or dispatch it again.
@@ -608,6 +654,8 @@ def main(argv: list[str] | None = None) -> None:
     signals = TrainingSignals()
     if benchmarks and not run.history:
         evaluate(accelerator, ema.module, benchmarks, args, run)  # the baseline later ones compare with
+    if critic_step is not None and args.critic_warmup_steps > 0 and not run.resumed:
+        warm_up_critic(args, accelerator, loader, critic_step, memory_format)
 
     progress = tqdm(total=args.max_steps, initial=run.step, disable=not accelerator.is_local_main_process)
     stopping = signals.stop_requested  # a signal during start-up
@@ -615,7 +663,7 @@ def main(argv: list[str] | None = None) -> None:
         # Resume mid-epoch: skip the batches (micro-batches when accumulating) already trained on.
         # A stream has no epochs to count: each pass reshuffles, seeded by the step it starts at.
         epoch, skip = divmod(run.step * args.gradient_accumulation_steps, steps_per_epoch or 1)
-        (loader if steps_per_epoch else loader.dataset).set_epoch(epoch)
+        start_epoch(loader, epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if steps_per_epoch and skip else loader
         for lr_batch, hr_batch in epoch_loader:
             lr_batch = lr_batch.to(accelerator.device, memory_format=memory_format)

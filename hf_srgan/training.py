@@ -120,6 +120,7 @@ class RunRecord:
     nan_streak: int = 0
     nan_total: int = 0
     first_step: int = 0
+    resumed: bool = False
     started: float = field(default_factory=time.perf_counter)
 
     def count_non_finite(self, max_in_a_row: int) -> None:
@@ -171,6 +172,7 @@ def resume(
         seconds_before=state.get("train_seconds"),
         nan_total=state.get("nan_steps", 0),
         first_step=state["step"],
+        resumed=True,
     )
 
 
