@@ -29,9 +29,15 @@ sys.path.insert(0, str(ROOT))
 from hf_srgan.training import checkpoint_dirs, ema_generator_weights  # noqa: E402
 from train_accelerate import parse_args  # noqa: E402
 
+# GAN-phase options whose default changed behaviour for runs made before the option existed:
+# the value that repeats such a run (its config lacks the key).
+GAN_BEFORE_THE_OPTION = {"drift_weight": 0.0}
+
 
 def command_line(config: dict) -> str:
     """The training command with every option that differs from the defaults."""
+    if config.get("phase") == "gan":
+        config = {**config, **{k: v for k, v in GAN_BEFORE_THE_OPTION.items() if k not in config}}
     defaults = vars(parse_args(["--init_generator", "x"] if config.get("phase") == "gan" else []))
     parts = ["accelerate launch train_accelerate.py"]
     for key, value in config.items():

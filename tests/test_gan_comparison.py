@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from scripts.bundle_model import command_line
 from scripts.gan_comparison import best_point, choose
 
 
@@ -54,3 +55,9 @@ def test_best_point_keeps_to_the_psnr_budget_and_saved_steps():
     assert best_point(curve, 2.0, steps={0, 250})["step"] == 250
     assert best_point(curve, 3.0)["step"] == 500
     assert best_point(curve[1:], 0.1, steps={500}) is None
+
+
+def test_a_gan_run_made_before_the_drift_term_existed_is_repeated_without_it():
+    before = {"phase": "gan", "init_generator": "wdrn-x4", "adv_weight": 0.005}
+    assert command_line(before).endswith("--adv_weight 0.005 --drift_weight 0.0")
+    assert "--drift_weight" not in command_line({**before, "drift_weight": 1e-3})  # the default
