@@ -570,10 +570,11 @@ def warm_up_critic(
 ) -> None:
     """Train the critic alone against the initial generator before the generator sees its scores.
 
-    Why: a critic from scratch gives the generator near-random gradients for its first few hundred
-    steps, and which artefacts the generator learns then depends on the seed. The warm-up runs
-    once, on a fresh run only (a checkpoint already holds the warmed critic); it takes minutes, so
-    it is not checkpointed itself: a stop during it is acted on at the first step.
+    The idea tested: a critic from scratch gives the generator near-random gradients for its first
+    few hundred steps, which might be why the texture a run learns depends so much on its seed
+    (the wdrn-x4-gan card has the result). The warm-up runs once, on a fresh run only (a checkpoint
+    already holds the warmed critic); it takes minutes, so it is not checkpointed itself: a stop
+    during it is acted on at the first step.
     """
     done, epoch = 0, 0
     progress = tqdm(
