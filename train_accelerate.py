@@ -280,6 +280,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--init_generator fixes the architecture and scale: drop --model_preset/--scale")
     if args.phase == "gan" and args.init_generator is None:
         p.error("--phase gan needs --init_generator (a pretrained generator folder or Hub id)")
+    if (
+        args.critic_warmup_steps < 0
+        or args.critic_warmup_steps
+        and (args.phase != "gan" or args.discriminator == "none")
+    ):
+        p.error("--critic_warmup_steps needs --phase gan with a --discriminator, and a count >= 0")
     if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
     if args.push_to_hub:

@@ -143,6 +143,12 @@ def test_init_generator_conflicts_with_architecture_flags(data_dir, pretrained, 
     assert result.returncode == 2 and "drop --model_preset/--scale" in result.stderr
 
 
+def test_critic_warm_up_without_a_critic_is_refused(data_dir, pretrained, tmp_path):
+    args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final", max_steps=2)
+    result = run([*args, "--discriminator=none", "--critic_warmup_steps=10"], check=False)
+    assert result.returncode == 2 and "--critic_warmup_steps needs" in result.stderr
+
+
 def test_critic_warm_up_runs_once_and_not_again_on_resume(data_dir, pretrained, tmp_path):
     gan_args = {
         "phase": "gan",
