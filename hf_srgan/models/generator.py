@@ -57,6 +57,7 @@ from hf_srgan import model_card
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 ARCHS = ("wdrn", "srresnet")
+UPSAMPLERS = ("features", "rgb")
 
 WDRN_SMALL = {"channels": 32, "num_blocks": 4, "num_layers": 4, "growth": 24}
 """A ~0.35 M parameter WDRN for CPU use (about 4x faster than the default)."""
@@ -64,6 +65,7 @@ WDRN_SMALL = {"channels": 32, "num_blocks": 4, "num_layers": 4, "growth": 24}
 PRESETS: dict[str, dict] = {
     "wdrn": {},
     "wdrn-small": WDRN_SMALL,
+    "wdrn-small-rgb": {**WDRN_SMALL, "upsampler": "rgb"},
     "srresnet": {"arch": "srresnet", "num_blocks": 16},
     "tiny": {"channels": 8, "num_blocks": 2, "num_layers": 2, "growth": 8},  # tests and smoke runs
 }
@@ -157,11 +159,19 @@ class SRResNetBody(nn.Module):
         return f0 + self.conv(self.blocks(f0))
 
 
-def pixel_shuffle_upsampler(channels: int, scale: int) -> nn.Sequential:
-    """log2(scale) stages of conv -> PixelShuffle(2) -> PReLU (sub-pixel convolution)."""
+def pixel_shuffle_upsampler(channels: int, scale: int, upsampler: str = "features") -> nn.Sequential:
+    """log2(scale) stages of conv -> PixelShuffle(2) -> PReLU (sub-pixel convolution).
+
+    ``upsampler="rgb"``: the last stage's conv makes the 4 sub-pixels of each RGB value directly
+    (conv to 12 channels, PixelShuffle(2), no PReLU), so no feature map and no tail conv runs at
+    full resolution, where a small model spends much of its time moving memory on a CPU.
+    """
     stages: list[nn.Module] = []
-    for _ in range(int(math.log2(scale))):
+    feature_stages = int(math.log2(scale)) - (upsampler == "rgb")
+    for _ in range(feature_stages):
         stages += [nn.Conv2d(channels, 4 * channels, 3, padding=1), nn.PixelShuffle(2), nn.PReLU(channels)]
+    if upsampler == "rgb":
+        stages += [nn.Conv2d(channels, 3 * 4, 3, padding=1), nn.PixelShuffle(2)]
     return nn.Sequential(*stages)
 
 
@@ -183,7 +193,8 @@ class SRGenerator(
 
     Every argument is plain JSON, so `save_pretrained` captures it in ``config.json`` and
     `from_pretrained` rebuilds the same network. ``num_layers`` and ``growth`` are WDRN knobs and
-    are ignored by ``arch="srresnet"``.
+    are ignored by ``arch="srresnet"``. ``upsampler="rgb"`` ends in RGB at half resolution
+    (see `pixel_shuffle_upsampler`) instead of features at full resolution plus a tail conv.
     """
 
     def __init__(
@@ -194,6 +205,7 @@ class SRGenerator(
         num_blocks: int = 8,
         num_layers: int = 4,
         growth: int = 32,
+        upsampler: str = "features",
     ) -> None:
         super().__init__()
         for name, value, limit in (
@@ -209,6 +221,8 @@ class SRGenerator(
             raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
         if scale not in (2, 4, 8):
             raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
+        if upsampler not in UPSAMPLERS:
+            raise ValueError(f"upsampler must be one of {UPSAMPLERS}, got {upsampler!r}")
         self.arch = arch
         self.scale = scale
         if arch == "wdrn":
@@ -219,7 +233,9 @@ class SRGenerator(
             self.head = nn.Sequential(nn.Conv2d(3, channels, 9, padding=4), nn.PReLU(channels))
             self.body = SRResNetBody(channels, num_blocks)
             self.tail = nn.Conv2d(channels, 3, 9, padding=4)
-        self.upsample = pixel_shuffle_upsampler(channels, scale)
+        self.upsample = pixel_shuffle_upsampler(channels, scale, upsampler)
+        if upsampler == "rgb":
+            self.tail = nn.Identity()  # the upsampler already ends in RGB
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 3:

@@ -17,6 +17,18 @@ def test_output_shape(arch, scale):
     assert out.shape == (2, 3, 7 * scale, 5 * scale)
 
 
+@pytest.mark.parametrize("scale", [2, 4, 8])
+def test_rgb_upsampler_runs_nothing_at_full_resolution_but_pixel_shuffle(scale):
+    model = SRGenerator(scale=scale, upsampler="rgb", **PRESETS["tiny"]).eval()
+    with torch.no_grad():
+        out = model(torch.rand(2, 3, 7, 5))
+    assert out.shape == (2, 3, 7 * scale, 5 * scale)
+    assert isinstance(model.upsample[-1], torch.nn.PixelShuffle) and model.upsample[-2].out_channels == 12
+    assert isinstance(model.tail, torch.nn.Identity)
+    with pytest.raises(ValueError, match="upsampler"):
+        SRGenerator(upsampler="nearest")
+
+
 def test_sizes_match_the_documented_presets():
     assert 1.4e6 < count_parameters(SRGenerator()) < 1.8e6  # comparable with SRResNet
     assert count_parameters(SRGenerator(**PRESETS["srresnet"])) == pytest.approx(1.55e6, rel=0.01)
@@ -45,7 +57,7 @@ def test_save_and_load_round_trip(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in tmp_path.iterdir()}
     config = json.loads((tmp_path / "config.json").read_text())
-    assert config == {"arch": "wdrn", "scale": 4, **PRESETS["tiny"]}
+    assert config == {"arch": "wdrn", "scale": 4, "upsampler": "features", **PRESETS["tiny"]}
     loaded = SRGenerator.from_pretrained(tmp_path)
     assert not loaded.training
     x = torch.rand(1, 3, 8, 8)
