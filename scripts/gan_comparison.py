@@ -3,6 +3,7 @@
     python scripts/gan_comparison.py "(a) perceptual only=runs/gan-a" "(b) + SRGAN critic=runs/gan-b" ...
     python scripts/gan_comparison.py --choose runs/gan-final      # the checkpoint to export
     python scripts/gan_comparison.py --output docs/real_gan_stage.json "GAN stage=runs/real-gan2"
+    python scripts/gan_comparison.py --add "(d) new recipe=runs/gan-d"   # keep the runs already there
 
 `--choose` applies the perception-distortion rule the shipped checkpoint was picked by, on the
 held-out validation split only: the lowest NIQE among checkpoints whose PSNR is at most
@@ -87,13 +88,19 @@ def main() -> None:
     parser.add_argument("--choose", type=Path, help="print the checkpoint to export from this run")
     parser.add_argument("--max_psnr_drop", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the summary")
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="add to (or update in) the summary at --output: runs whose folders are gone stay recorded",
+    )
     args = parser.parse_args()
     if args.choose:
         print(json.dumps(choose(args.choose, args.max_psnr_drop)))
         return
     if not args.runs:
         parser.error("give runs as label=run_dir, or --choose run_dir")
-    summary = {label: run_summary(Path(path)) for label, path in (run.split("=", 1) for run in args.runs)}
+    summary = json.loads(args.output.read_text()) if args.add and args.output.is_file() else {}
+    summary |= {label: run_summary(Path(path)) for label, path in (run.split("=", 1) for run in args.runs)}
     args.output.write_text(json.dumps(summary, indent=2))
     print(f"wrote {args.output} ({len(summary)} runs)")
 

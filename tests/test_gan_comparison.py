@@ -3,7 +3,7 @@ import json
 import pytest
 
 from scripts.bundle_model import command_line
-from scripts.gan_comparison import best_point, choose
+from scripts.gan_comparison import best_point, choose, main
 
 
 def write_run(run, history, saved_steps):
@@ -61,3 +61,19 @@ def test_a_gan_run_made_before_the_drift_term_existed_is_repeated_without_it():
     before = {"phase": "gan", "init_generator": "wdrn-x4", "adv_weight": 0.005}
     assert command_line(before).endswith("--adv_weight 0.005 --drift_weight 0.0")
     assert "--drift_weight" not in command_line({**before, "drift_weight": 1e-3})  # the default
+
+
+def test_add_keeps_recorded_runs_whose_folders_are_gone(tmp_path, monkeypatch):
+    write_run(tmp_path / "new", [entry(0, (28.0, 7.0), (26.0, 7.0))], saved_steps=[0])
+    output = tmp_path / "summary.json"
+    output.write_text(json.dumps({"old": {"curve": []}, "new": {"curve": ["stale"]}}))
+
+    run = f"new={tmp_path / 'new'}"
+    monkeypatch.setattr("sys.argv", ["gan_comparison.py", "--add", "--output", str(output), run])
+    main()
+    summary = json.loads(output.read_text())
+    assert list(summary) == ["old", "new"] and summary["new"]["curve"][0]["psnr"] == 27.0
+
+    monkeypatch.setattr("sys.argv", ["gan_comparison.py", "--output", str(output), run])
+    main()
+    assert list(json.loads(output.read_text())) == ["new"]
