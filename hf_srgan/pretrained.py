@@ -8,7 +8,7 @@ BUNDLED_DIR = Path(__file__).parent / "pretrained"
 DEFAULT_MODEL = "wdrn-x4"
 MODEL_USES = {
     "wdrn-x4": "clean images (screenshots, renders, lossless photos): the most faithful",
-    "wdrn-x4-fast": "large images on a CPU: about 3x faster than wdrn-x4, a little softer",
+    "wdrn-x4-fast": "large images on a CPU: about 4x faster than wdrn-x4, a little softer",
     "wdrn-x4-real": "photos as people share them: JPEG artefacts, noise, softness",
     "wdrn-x4-gan": "clean images, with invented natural texture (fur, grass): not for fine text or evidence",
     "srresnet-x4": "the classic SRGAN generator, the baseline wdrn-x4 is measured against",

@@ -77,9 +77,11 @@ DESCRIPTIONS = {
     "blur, resize, Gaussian/Poisson noise and JPEG applied twice, a sinc filter, one patch in five "
     "left clean), L1 to the clean HR: for JPEGs and noisy photos. A PSNR stage only (no GAN stage yet).",
     "wdrn-x4": "WDRN, PSNR-oriented, the default model of hf_srgan.",
-    "wdrn-x4-fast": "A 4.5x cheaper WDRN (the `wdrn-small` preset: 32 channels, 4 blocks of 4 dense "
-    "layers; 59 kFLOP per output pixel against wdrn-x4's 264) trained from scratch with L1, for "
-    "large images on CPUs, where wdrn-x4 is slow; PSNR-oriented, below wdrn-x4 (see Evaluation).",
+    "wdrn-x4-fast": "A 6.5x cheaper WDRN (the `wdrn-small-rgb` preset: 32 channels, 4 blocks of 4 "
+    "dense layers, and the last x2 sub-pixel stage makes RGB itself, so nothing but the pixel shuffle "
+    "runs at full resolution; 41 kFLOP per output pixel against wdrn-x4's 264) trained from scratch "
+    "with L1, for large images on CPUs, where wdrn-x4 is slow; PSNR-oriented, below wdrn-x4 (see "
+    "Evaluation).",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned as an SRGAN: L1 + ImageNet (EfficientNet-Lite0) perceptual "
     "loss, a grid penalty, and WGAN-GP against the SRGAN critic seeing random offsets, with a drift "
