@@ -235,7 +235,10 @@ class SRGenerator(
             self.tail = nn.Conv2d(channels, 3, 9, padding=4)
         self.upsample = pixel_shuffle_upsampler(channels, scale, upsampler)
         if upsampler == "rgb":
-            self.tail = nn.Identity()  # the upsampler already ends in RGB
+            # The upsampler already ends in RGB. The tail conv above is still built (and dropped)
+            # so a seed draws the same initial weights as when wdrn-x4-fast was trained: its
+            # recorded command repeats exactly.
+            self.tail = nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 3:
