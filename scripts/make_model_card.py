@@ -474,6 +474,21 @@ def gan_training_text() -> str:
     warm_better = [seed for seed in seeds if warm_niqe[seed] < plain_niqe[seed]]
     warm_hours = [runs[label]["train_seconds"] / 3600 for label in warm_runs.values()]
 
+    feature_drift = "(c) + grid, adv 5e-3, drift term"
+    feature_curve = runs[feature_drift]["curve"]
+    feature_later = [p["niqe"] for p in feature_curve if p["step"] > 0]
+    batch8_runs = {seed: batch8 if seed == 15 else f"{batch8}, seed {seed}" for seed in seeds[:3]}
+    batch8_niqe = {seed: rule_point(label)["niqe"] for seed, label in batch8_runs.items()}
+    plain_same_seeds = {seed: plain_niqe[seed] for seed in batch8_runs}
+    batch8_better = [seed for seed in batch8_runs if batch8_niqe[seed] < plain_niqe[seed]]
+    batch8_cost = (runs[batch8]["train_seconds"] / runs[batch8]["steps"]) / (
+        runs[SHIPPED_RUN]["train_seconds"] / runs[SHIPPED_RUN]["steps"]
+    )
+    if min(batch8_niqe.values()) < shipped_niqe:
+        batch8_verdict = f"a batch-8 run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
+    else:
+        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}): `{GAN_MODEL}` is unchanged."
+
     def span(niqe_by_seed: dict) -> str:
         """The range of the points of one recipe's seeds."""
         return f"{min(niqe_by_seed.values()):.2f}-{max(niqe_by_seed.values()):.2f}"
@@ -568,7 +583,20 @@ median {statistics.median(warm_niqe.values()):.2f} against {statistics.median(pl
 without it,
 lower with {len(warm_better)} of the 4 seeds (by seed, warm-up minus plain:
 {", ".join(f"{warm_niqe[seed] - plain_niqe[seed]:+.2f}" for seed in seeds)}). Its points span NIQE
-{span(warm_niqe)} against {span(plain_niqe)}: {warm_verdict}"""
+{span(warm_niqe)} against {span(plain_niqe)}: {warm_verdict}
+
+Two more questions, each answered on the same split (2026-12-05, two runs at a time, one thread
+each). Does the transfer-learning critic, steadied the way the SRGAN critic was? The feature
+critic with the drift term and the grid loss (run "{feature_drift}", seed 15, the (c) recipe
+otherwise) added no texture: after step 0 its NIQE stayed between {min(feature_later):.2f} and
+{max(feature_later):.2f}, above the starting {feature_curve[0]["niqe"]:.2f}, while PSNR held at
+{feature_curve[-1]["psnr"]:.2f} dB. Is twice the batch, whose seed-15 run was the one that descended
+steadily, reliable across seeds? With seeds 16 and 17 it reached
+{" and ".join(chosen_at(batch8_runs[seed]) for seed in seeds[1:3])} by the rule: over seeds
+15-17 its points span {span(batch8_niqe)} (median {statistics.median(batch8_niqe.values()):.2f})
+against {span(plain_same_seeds)} (median {statistics.median(plain_same_seeds.values()):.2f}) for the
+shipped recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the time per step (seed 15's
+runs, same machine); {batch8_verdict}"""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
