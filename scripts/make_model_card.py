@@ -487,7 +487,7 @@ def gan_training_text() -> str:
     if min(batch8_niqe.values()) < shipped_niqe:
         batch8_verdict = f"a batch-8 run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
     else:
-        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}): `{GAN_MODEL}` is unchanged."
+        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}): {GAN_MODEL} is unchanged."
 
     def span(niqe_by_seed: dict) -> str:
         """The range of the points of one recipe's seeds."""
@@ -595,8 +595,8 @@ steadily, reliable across seeds? With seeds 16 and 17 it reached
 {" and ".join(chosen_at(batch8_runs[seed]) for seed in seeds[1:3])} by the rule: over seeds
 15-17 its points span {span(batch8_niqe)} (median {statistics.median(batch8_niqe.values()):.2f})
 against {span(plain_same_seeds)} (median {statistics.median(plain_same_seeds.values()):.2f}) for the
-shipped recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the time per step (seed 15's
-runs, same machine); {batch8_verdict}"""
+shipped recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the
+time per step (seed 15's runs, same machine); {batch8_verdict}"""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
