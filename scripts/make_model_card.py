@@ -484,6 +484,9 @@ def gan_training_text() -> str:
     batch8_cost = (runs[batch8]["train_seconds"] / runs[batch8]["steps"]) / (
         runs[SHIPPED_RUN]["train_seconds"] / runs[SHIPPED_RUN]["steps"]
     )
+    hinge = "(b) + shifted critic, grid, hinge"
+    hinge_runs = {seed: hinge if seed == 15 else f"{hinge}, seed {seed}" for seed in seeds[:2]}
+    hinge_niqe = {seed: rule_point(label)["niqe"] for seed, label in hinge_runs.items()}
     if min(batch8_niqe.values()) < shipped_niqe:
         batch8_verdict = f"a batch-8 run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
     else:
@@ -585,7 +588,7 @@ lower with {len(warm_better)} of the 4 seeds (by seed, warm-up minus plain:
 {", ".join(f"{warm_niqe[seed] - plain_niqe[seed]:+.2f}" for seed in seeds)}). Its points span NIQE
 {span(warm_niqe)} against {span(plain_niqe)}: {warm_verdict}
 
-Two more questions, each answered on the same split (2026-12-05, two runs at a time, one thread
+Three more questions, each answered on the same split (2026-12-05, two runs at a time, one thread
 each). Does the transfer-learning critic, steadied the way the SRGAN critic was? The feature
 critic with the drift term and the grid loss (run "{feature_drift}", seed 15, the (c) recipe
 otherwise) added no texture: after step 0 its NIQE stayed between {min(feature_later):.2f} and
@@ -596,7 +599,12 @@ steadily, reliable across seeds? With seeds 16 and 17 it reached
 15-17 its points span {span(batch8_niqe)} (median {statistics.median(batch8_niqe.values()):.2f})
 against {span(plain_same_seeds)} (median {statistics.median(plain_same_seeds.values()):.2f}) for the
 shipped recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the
-time per step (seed 15's runs, same machine); {batch8_verdict}"""
+time per step (seed 15's runs, same machine); {batch8_verdict} Does the hinge loss (Projected
+GAN's and BigGAN's: no gradient penalty, scores bounded by its margin, so no drift term) in place
+of WGAN-GP change that? With seeds 15 and 16 (`--adversarial_loss hinge`, the shipped recipe
+otherwise) it reached {" and ".join(chosen_at(label) for label in hinge_runs.values())} by the rule,
+against {" and ".join(f"{plain_niqe[seed]:.2f}" for seed in hinge_runs)} with WGAN-GP: lower with
+{sum(hinge_niqe[seed] < plain_niqe[seed] for seed in hinge_runs)} of 2 seeds."""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
