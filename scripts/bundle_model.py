@@ -9,7 +9,9 @@ train_config.json), steps, samples seen, hardware and wall time (from the traine
 runs whose trainer predates that record, from the tqdm elapsed time at the end of `--log`), and
 the totals over all stages. A run started with `--init_generator <bundled name>` continues that
 model's record, so a model trained in several sessions (or fine-tuned with `--phase gan`) reports
-everything it cost. The README card is written afterwards by scripts/make_model_card.py.
+everything it cost. `--interpolate_with wdrn-x4 --alpha 0.8` bundles ESRGAN's blend of the
+checkpoint with that PSNR model instead (the alpha chosen by scripts/interpolation_sweep.py), and
+records both in `training.json`. The README card is written afterwards by scripts/make_model_card.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from hf_srgan.models import SRGenerator
+from hf_srgan.models import SRGenerator, interpolate_generators
 from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +110,11 @@ def main() -> None:
     parser.add_argument(
         "--step", type=int, help="bundle the EMA weights of this checkpoint (chosen on validation data)"
     )
+    parser.add_argument("--interpolate_with", help="PSNR model to blend the checkpoint with (ESRGAN)")
+    parser.add_argument("--alpha", type=float, help="weight of the checkpoint in the blend")
     args = parser.parse_args()
+    if (args.interpolate_with is None) != (args.alpha is None):
+        parser.error("--interpolate_with and --alpha go together")
 
     checkpoints = checkpoint_dirs(args.run_dir)
     if args.step is not None:
@@ -127,6 +133,9 @@ def main() -> None:
     model = SRGenerator.from_pretrained(args.run_dir / "final")  # the run's architecture and config
     if args.step is not None:
         model.load_state_dict(ema_generator_weights(checkpoint), strict=True)
+    if args.interpolate_with:
+        model = interpolate_generators(SRGenerator.from_pretrained(args.interpolate_with), model, args.alpha)
+        record["interpolation"] = {"psnr_model": args.interpolate_with, "alpha": args.alpha}
     target = BUNDLED_DIR / args.name
     shutil.rmtree(target, ignore_errors=True)
     model.save_pretrained(target)

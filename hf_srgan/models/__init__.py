@@ -3,7 +3,14 @@
 from hf_srgan.models.discriminator import FeatureDiscriminator, SRGANDiscriminator
 from hf_srgan.models.efficientnet import EfficientNetLite0Features, FeatureWeightsError
 from hf_srgan.models.features import BACKBONE_LAYERS, build_feature_extractor
-from hf_srgan.models.generator import PRESETS, WDRN_SMALL, ModelLoadError, SRGenerator, count_parameters
+from hf_srgan.models.generator import (
+    PRESETS,
+    WDRN_SMALL,
+    ModelLoadError,
+    SRGenerator,
+    count_parameters,
+    interpolate_generators,
+)
 from hf_srgan.models.vgg import VGG19Features, VGGWeightsError
 
 __all__ = [
@@ -20,4 +27,5 @@ __all__ = [
     "VGGWeightsError",
     "build_feature_extractor",
     "count_parameters",
+    "interpolate_generators",
 ]

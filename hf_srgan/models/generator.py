@@ -343,6 +343,29 @@ class SRGenerator(
         return model.eval()
 
 
+def interpolate_generators(psnr_model: SRGenerator, gan_model: SRGenerator, alpha: float) -> SRGenerator:
+    """ESRGAN's network interpolation: every weight ``(1 - alpha) * psnr + alpha * gan``.
+
+    A GAN fine-tuned from a PSNR model stays in its basin, so blending the two weight sets moves
+    smoothly along the perception-distortion trade-off; ESRGAN (Wang et al., 2018) found this
+    both smoother and freer of GAN artefacts than retuning loss weights. ``alpha`` 0 is the PSNR
+    model, 1 the GAN.
+    """
+    config = psnr_model._hub_mixin_config
+    if config != gan_model._hub_mixin_config:
+        raise ValueError(f"only one architecture interpolates: {config} vs {gan_model._hub_mixin_config}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be within [0, 1], got {alpha}")
+    gan_weights = gan_model.state_dict()
+    blended = {
+        name: torch.lerp(weight, gan_weights[name], alpha) if weight.is_floating_point() else weight
+        for name, weight in psnr_model.state_dict().items()
+    }
+    model = SRGenerator(**config)
+    model.load_state_dict(blended, strict=True)
+    return model.eval()
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

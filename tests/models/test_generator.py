@@ -5,7 +5,16 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from hf_srgan.models import PRESETS, WDRN_SMALL, ModelLoadError, SRGenerator, count_parameters
+from hf_srgan.models import (
+    PRESETS,
+    WDRN_SMALL,
+    ModelLoadError,
+    SRGenerator,
+    count_parameters,
+    interpolate_generators,
+)
+
+TINY = PRESETS["tiny"]
 
 
 @pytest.mark.parametrize("arch", ["wdrn", "srresnet"])
@@ -151,3 +160,23 @@ def test_an_existing_local_folder_wins_over_a_bundled_name(tmp_path, tiny_model,
     tiny_model.save_pretrained(tmp_path / "wdrn-x4")
     monkeypatch.chdir(tmp_path)
     assert SRGenerator.from_pretrained("wdrn-x4").body.blocks[0].layers[0][0].out_channels == 8
+
+
+def test_interpolation_blends_every_weight_and_keeps_the_ends():
+    torch.manual_seed(0)
+    psnr_model, gan_model = SRGenerator(**TINY), SRGenerator(**TINY)
+    x = torch.rand(1, 3, 8, 8)
+    with torch.no_grad():
+        for alpha, expected in ((0.0, psnr_model), (1.0, gan_model)):
+            assert torch.allclose(interpolate_generators(psnr_model, gan_model, alpha)(x), expected(x))
+        halfway = interpolate_generators(psnr_model, gan_model, 0.25).state_dict()
+    for name, weight in psnr_model.state_dict().items():
+        assert torch.allclose(halfway[name], 0.75 * weight + 0.25 * gan_model.state_dict()[name])
+
+
+def test_interpolation_refuses_other_architectures_and_alphas():
+    psnr_model = SRGenerator(**TINY)
+    with pytest.raises(ValueError, match="one architecture"):
+        interpolate_generators(psnr_model, SRGenerator(**{**TINY, "channels": 12}), 0.5)
+    with pytest.raises(ValueError, match="alpha"):
+        interpolate_generators(psnr_model, SRGenerator(**TINY), 1.5)

@@ -1,0 +1,65 @@
+import json
+
+import torch
+from safetensors.torch import save_file
+
+from hf_srgan.evaluation import load_benchmark, score_set
+from hf_srgan.inference import upscale
+from hf_srgan.models import PRESETS, SRGenerator
+from hf_srgan.training import EMA_WEIGHTS
+from scripts.interpolation_sweep import main
+
+
+def write_gan_run(run, psnr_folder, val_folder, ema_by_step, niqe_by_step):
+    """A GAN run as train_accelerate.py leaves it: config, final export and EMA checkpoints."""
+    config = {
+        "phase": "gan",
+        "init_generator": str(psnr_folder),
+        "batch_size": 4,
+        "val_data": [str(val_folder)],
+    }
+    run.mkdir()
+    (run / "train_config.json").write_text(json.dumps(config))
+    next(iter(ema_by_step.values())).save_pretrained(run / "final")
+    history = [{"step": 0, "Set5": {"psnr": 30.0, "niqe": 7.0}}] + [
+        {"step": step, "Set5": {"psnr": 29.0, "niqe": niqe}} for step, niqe in niqe_by_step.items()
+    ]
+    for step, model in ema_by_step.items():
+        folder = run / "checkpoints" / f"step_{step}"
+        folder.mkdir(parents=True)
+        weights = {f"module.{k}": v.contiguous() for k, v in model.state_dict().items()}
+        save_file({**weights, "n_averaged": torch.tensor(step)}, folder / EMA_WEIGHTS)
+        state = {"step": step, "train_seconds": 1.0, "hardware": "cpu", "history": history}
+        (folder / "trainer_state.json").write_text(json.dumps(state))
+
+
+def test_sweep_blends_the_most_natural_checkpoint_and_chooses_within_the_budget(
+    tmp_path, data_dir, monkeypatch
+):
+    torch.manual_seed(0)
+    psnr_model, early, natural = (SRGenerator(**PRESETS["tiny"]).eval() for _ in range(3))
+    psnr_model.save_pretrained(tmp_path / "psnr")
+    val = data_dir / "benchmark" / "Set5"
+    write_gan_run(tmp_path / "run", tmp_path / "psnr", val, {250: early, 500: natural}, {250: 6.0, 500: 5.0})
+    output = tmp_path / "interpolation.json"
+    argv = ["interpolation_sweep.py", str(tmp_path / "run"), "--alphas", "1.0", "--output", str(output)]
+    monkeypatch.setattr("sys.argv", [*argv, "--max_psnr_drop", "100"])
+    main()
+
+    record = json.loads(output.read_text())[str(tmp_path / "run")]
+    assert record["step"] == 500 and [p["alpha"] for p in record["curve"]] == [0.0, 1.0]
+    pairs = load_benchmark(val)
+    for point, model in zip(record["curve"], (psnr_model, natural), strict=True):
+        scores = score_set(pairs, lambda lr, m=model: upscale(m, lr, tile=None, dtype="float32"), 4, True)
+        assert (point["psnr"], point["niqe"]) == (round(scores["psnr"], 3), round(scores["niqe"], 3))
+    best = min(record["curve"], key=lambda p: p["niqe"])["alpha"]
+    assert record["chosen_alpha"] == best  # a 100 dB budget admits every blend
+
+    monkeypatch.setattr("sys.argv", [*argv, "--max_psnr_drop", "0"])
+    main()
+    curve = json.loads(output.read_text())[str(tmp_path / "run")]["curve"]
+    within = [p for p in curve if p["psnr"] >= curve[0]["psnr"]]
+    assert (
+        json.loads(output.read_text())[str(tmp_path / "run")]["chosen_alpha"]
+        == min(within, key=lambda p: p["niqe"])["alpha"]
+    )
