@@ -42,7 +42,7 @@ from hf_srgan.data import (
 from hf_srgan.degradations import RealisticDegradation
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss, grid_loss, pixel_loss
+from hf_srgan.losses import AdversarialLoss, PerceptualLoss, TextureLoss, grid_loss, pixel_loss
 from hf_srgan.metrics import niqe, psnr, ssim
 from hf_srgan.model_card import eval_results
 from hf_srgan.models import (
@@ -72,6 +72,8 @@ from hf_srgan.training import (
 # Projected GAN's four stages (strides 4, 8, 16, 32) for both.
 PERCEPTUAL_LAYERS = {"vgg19": "relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
 CRITIC_LAYERS = {"vgg19": "relu3_4,relu4_4,relu5_4", "efficientnet_lite0": "stage2,stage3,stage5,stage7"}
+# EnhanceNet's texture layers (VGG19 conv1_1, conv2_1, conv3_1) and the nearest EfficientNet stages.
+TEXTURE_LAYERS = {"vgg19": "conv1_1,conv2_1,conv3_1", "efficientnet_lite0": "stage1,stage2,stage3"}
 
 
 def per_backbone(defaults: dict[str, str]) -> str:
@@ -220,6 +222,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
     g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a perceptual loss")
+    g.add_argument(
+        "--texture_weight",
+        type=float,
+        default=0.0,
+        help="EnhanceNet texture loss: L1 between patch-wise Gram matrices of --texture_layers",
+    )
+    g.add_argument(
+        "--texture_layers",
+        default=None,
+        help=f"layer[:weight],... on --feature_backbone (default: {per_backbone(TEXTURE_LAYERS)})",
+    )
+    g.add_argument("--texture_patch", type=int, default=16, help="texture loss window, in image pixels")
     g.add_argument(
         "--grid_weight",
         type=float,
@@ -389,6 +403,13 @@ def build_content_loss(args: argparse.Namespace) -> torch.nn.Module:
     return pixel_loss(args.content_loss)
 
 
+def build_texture_loss(args: argparse.Namespace) -> TextureLoss:
+    """The texture term's own extractor: it stops at the shallow layers it reads, so it costs little."""
+    layers = parse_layer_weights(args.texture_layers or TEXTURE_LAYERS[args.feature_backbone])
+    features = build_feature_extractor(args.feature_backbone, tuple(layers), args.vgg_weights)
+    return TextureLoss(features, layers, patch_px=args.texture_patch)
+
+
 def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
     if args.discriminator == "none":
         return None
@@ -517,6 +538,7 @@ def gan_step_fn(
     """
     try:
         content_loss = build_content_loss(args).to(accelerator.device)
+        texture_loss = build_texture_loss(args).to(accelerator.device) if args.texture_weight > 0 else None
         critic = build_critic(args)
     except (RuntimeError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
@@ -550,6 +572,8 @@ def gan_step_fn(
         loss = args.content_weight * content_loss(sr.float(), hr_batch)
         if args.pixel_weight > 0:
             loss = loss + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
+        if texture_loss is not None:
+            loss = loss + args.texture_weight * texture_loss(sr.float(), hr_batch)
         if args.grid_weight > 0:
             loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=args.grid_period or scale)
         logs["content_loss"] = loss.item()

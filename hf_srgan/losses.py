@@ -1,4 +1,4 @@
-"""Training losses: pixel, perceptual (VGG19 or EfficientNet-Lite0 features), WGAN-GP, hinge and BCE."""
+"""Training losses: pixel, perceptual and texture (pretrained features), WGAN-GP, hinge and BCE."""
 
 from __future__ import annotations
 
@@ -50,6 +50,54 @@ class PerceptualLoss(nn.Module):
             w * self.criterion(sr_features[k].float(), hr_features[k].float())
             for k, w in self.layer_weights.items()
         )
+
+
+def patch_gram(features: torch.Tensor, patch: int) -> torch.Tensor:
+    """Gram matrices of non-overlapping ``patch`` x ``patch`` windows: (N * windows, C, C).
+
+    Each entry is the mean over the window of the product of two channels: which features occur
+    together there, whatever their arrangement. That is a texture's statistics (Gatys et al.).
+    """
+    n, c, h, w = features.shape
+    windows = F.unfold(features, patch, stride=patch)  # (N, C * patch^2, windows)
+    windows = windows.reshape(n, c, patch * patch, -1).permute(0, 3, 1, 2).reshape(-1, c, patch * patch)
+    return windows @ windows.transpose(1, 2) / (patch * patch)
+
+
+class TextureLoss(nn.Module):
+    """EnhanceNet's texture loss (Sajjadi et al., 2017): match patch-wise feature Gram matrices.
+
+    A pixel or feature distance rewards the mean of all plausible textures, which is a blur; a
+    critic rewards realism only as reliably as the adversarial game goes (here its result depended
+    mostly on the seed). Matching the Gram matrices of each ``patch_px`` x ``patch_px`` window asks
+    for the same local feature statistics as the HR image, not the same pixels, which pushes
+    towards texture deterministically. Windows are ``patch_px`` image pixels wide at every layer
+    (fewer feature pixels in deeper layers), as in EnhanceNet, and Gram matrices are compared
+    with L1.
+    """
+
+    def __init__(self, features: nn.Module, layer_weights: dict[str, float], patch_px: int = 16) -> None:
+        super().__init__()
+        missing = set(layer_weights) - set(features.layers)
+        if missing:
+            raise ValueError(
+                f"the feature extractor does not return {sorted(missing)}; it returns {list(features.layers)}"
+            )
+        self.features = features
+        self.layer_weights = dict(layer_weights)
+        self.patch_px = patch_px
+
+    def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        sr_features = self.features(sr)
+        with torch.no_grad():
+            hr_features = self.features(hr)
+        loss = sr.new_zeros((), dtype=torch.float32)
+        for name, weight in self.layer_weights.items():
+            stride = max(1, sr.shape[-1] // sr_features[name].shape[-1])
+            patch = max(1, self.patch_px // stride)
+            grams = (patch_gram(f[name].float(), patch) for f in (sr_features, hr_features))
+            loss = loss + weight * F.l1_loss(*grams)
+        return loss
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,15 @@ import pytest
 import torch
 from torch import nn
 
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss, gradient_penalty, grid_loss, pixel_loss
+from hf_srgan.losses import (
+    AdversarialLoss,
+    PerceptualLoss,
+    TextureLoss,
+    gradient_penalty,
+    grid_loss,
+    patch_gram,
+    pixel_loss,
+)
 from hf_srgan.models import build_feature_extractor
 from hf_srgan.models.vgg import VGG19Features
 
@@ -153,3 +161,31 @@ def test_grid_loss_singles_out_errors_that_repeat_with_the_scale():
     assert grid_loss(hr, hr).item() == 0
     assert grid_loss(hr + lattice, hr) > 4 * grid_loss(hr + noise, hr)
     assert pixel_loss("l1")(hr + lattice, hr) < 2 * pixel_loss("l1")(hr + noise, hr)  # L1 cannot tell
+
+
+def test_patch_gram_is_the_mean_channel_product_per_window_whatever_the_arrangement():
+    features = torch.arange(2 * 4 * 4, dtype=torch.float32).reshape(1, 2, 4, 4)
+    grams = patch_gram(features, 2)  # four 2x2 windows
+    window = features[0, :, :2, 2:].reshape(2, 4)  # the top-right one, unfold's second
+    assert grams.shape == (4, 2, 2)
+    assert torch.allclose(grams[1], window @ window.T / 4)
+    flipped = features.clone()
+    flipped[..., :2, 2:] = features[..., :2, 2:].flip(-1)  # rearranged inside that window only
+    assert torch.allclose(patch_gram(flipped, 2), grams)
+
+
+def test_texture_loss_prefers_texture_to_blur_and_names_missing_layers():
+    torch.manual_seed(0)
+    features = build_feature_extractor("efficientnet_lite0", ("stage1", "stage2"))
+    loss = TextureLoss(features, {"stage1": 1.0, "stage2": 1.0}, patch_px=16)
+    hr = torch.rand(1, 3, 64, 64)
+    assert loss(hr, hr).item() == pytest.approx(0.0)
+    other_noise = torch.rand(1, 3, 64, 64)  # different pixels, the same statistics
+    blurred = torch.nn.functional.avg_pool2d(hr, 5, 1, 2).requires_grad_(True)
+    value = loss(blurred, hr)
+    value.backward()
+    assert loss(other_noise, hr).item() < value.item() and blurred.grad.abs().sum() > 0
+    l1 = torch.nn.functional.l1_loss
+    assert l1(other_noise, hr) > l1(blurred, hr)  # where a pixel loss prefers the blur
+    with pytest.raises(ValueError, match="does not return"):
+        TextureLoss(features, {"stage7": 1.0})
