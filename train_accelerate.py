@@ -211,7 +211,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--feature_shift",
         type=int,
         default=16,
-        help="perceptual loss and feature critic see SR/HR at a random offset below this (0 = off): no grid",
+        help="perceptual, texture loss and feature critic see SR/HR at a random offset below this (0 = off)",
     )
     g.add_argument(
         "--critic_shift",
@@ -407,7 +407,7 @@ def build_texture_loss(args: argparse.Namespace) -> TextureLoss:
     """The texture term's own extractor: it stops at the shallow layers it reads, so it costs little."""
     layers = parse_layer_weights(args.texture_layers or TEXTURE_LAYERS[args.feature_backbone])
     features = build_feature_extractor(args.feature_backbone, tuple(layers), args.vgg_weights)
-    return TextureLoss(features, layers, patch_px=args.texture_patch)
+    return TextureLoss(features, layers, patch_px=args.texture_patch, max_shift=args.feature_shift)
 
 
 def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:

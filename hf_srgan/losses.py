@@ -73,11 +73,15 @@ class TextureLoss(nn.Module):
     for the same local feature statistics as the HR image, not the same pixels, which pushes
     towards texture deterministically. Windows are ``patch_px`` image pixels wide at every layer
     (fewer feature pixels in deeper layers), as in EnhanceNet, and Gram matrices are compared
-    with L1.
+    with L1. ``max_shift`` as in `PerceptualLoss`: on a fixed grid, the windows and the stride-2
+    stem taught a visible block lattice within 500 steps.
     """
 
-    def __init__(self, features: nn.Module, layer_weights: dict[str, float], patch_px: int = 16) -> None:
+    def __init__(
+        self, features: nn.Module, layer_weights: dict[str, float], patch_px: int = 16, max_shift: int = 0
+    ) -> None:
         super().__init__()
+        self.max_shift = max_shift
         missing = set(layer_weights) - set(features.layers)
         if missing:
             raise ValueError(
@@ -88,6 +92,7 @@ class TextureLoss(nn.Module):
         self.patch_px = patch_px
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        sr, hr = random_shift_crop(sr, hr, max_shift=self.max_shift)
         sr_features = self.features(sr)
         with torch.no_grad():
             hr_features = self.features(hr)
