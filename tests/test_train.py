@@ -123,6 +123,7 @@ def test_gan_phase_runs_from_a_pretrained_generator(
             feature_backbone=backbone,
             perceptual_layers=layers,
             critic_layers=layers,
+            texture_weight=1e-3,  # on the backbone's default texture layers
             discriminator=discriminator,
             adversarial_loss=adversarial_loss,
             n_critic=2,
@@ -194,6 +195,21 @@ def test_unknown_perceptual_layer_lists_the_valid_ones(data_dir, pretrained, tmp
         check=False,
     )
     assert result.returncode != 0 and "choose from" in result.stderr and "stage7" in result.stderr
+
+
+def test_unknown_texture_layer_lists_the_valid_ones(data_dir, pretrained, tmp_path):
+    args = common_args(
+        data_dir,
+        tmp_path,
+        phase="gan",
+        init_generator=pretrained / "final",
+        feature_backbone="efficientnet_lite0",
+        texture_weight=1e-3,
+        texture_layers="conv1_1",
+        max_steps=2,
+    )
+    result = run(args, check=False)
+    assert result.returncode != 0 and "choose from" in result.stderr and "stage1" in result.stderr
 
 
 def test_gan_phase_refuses_to_start_without_vgg_weights(data_dir, pretrained, tmp_path):
