@@ -11,7 +11,9 @@ the totals over all stages. A run started with `--init_generator <bundled name>`
 model's record, so a model trained in several sessions (or fine-tuned with `--phase gan`) reports
 everything it cost. `--interpolate_with wdrn-x4 --alpha 0.8` bundles ESRGAN's blend of the
 checkpoint with that PSNR model instead (the alpha chosen by scripts/interpolation_sweep.py), and
-records both in `training.json`. The README card is written afterwards by scripts/make_model_card.py.
+records both in `training.json`; the source may then also be a bundled model (`bundle_model.py
+wdrn-x4-gan wdrn-x4-gan --interpolate_with wdrn-x4 --alpha 0.9`), whose record it keeps. The
+README card is written afterwards by scripts/make_model_card.py.
 """
 
 from __future__ import annotations
@@ -99,30 +101,15 @@ def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
     return [stage for stage in record["stages"] if stage["run"] != run]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("name", help="bundled name, e.g. wdrn-x4")
-    parser.add_argument("--log", type=Path, help="training log, for wall time when the state lacks it")
-    parser.add_argument("--hardware", help="hardware description when the state lacks it")
-    parser.add_argument(
-        "--step", type=int, help="bundle the EMA weights of this checkpoint (chosen on validation data)"
-    )
-    parser.add_argument("--interpolate_with", help="PSNR model to blend the checkpoint with (ESRGAN)")
-    parser.add_argument("--alpha", type=float, help="weight of the checkpoint in the blend")
-    args = parser.parse_args()
-    if (args.interpolate_with is None) != (args.alpha is None):
-        parser.error("--interpolate_with and --alpha go together")
-
-    checkpoints = checkpoint_dirs(args.run_dir)
-    if args.step is not None:
-        checkpoints = [c for c in checkpoints if c.name == f"step_{args.step}"]
+def run_bundle(run_dir: Path, step: int | None, log: Path | None, hardware: str | None) -> tuple:
+    """A run's generator (its final export, or the EMA of checkpoint `step`) and training record."""
+    checkpoints = checkpoint_dirs(run_dir)
+    if step is not None:
+        checkpoints = [c for c in checkpoints if c.name == f"step_{step}"]
         if not checkpoints:
-            raise SystemExit(f"error: no checkpoint step_{args.step} in {args.run_dir / 'checkpoints'}")
+            raise SystemExit(f"error: no checkpoint step_{step} in {run_dir / 'checkpoints'}")
     checkpoint = checkpoints[-1]
-    stage = stage_record(args.run_dir, checkpoint, args.log, args.hardware)
+    stage = stage_record(run_dir, checkpoint, log, hardware)
     stages = earlier_stages(stage["init_generator"], stage["run"]) + [stage]  # read before overwriting
     record = {
         "steps": sum(s["steps"] for s in stages),
@@ -130,9 +117,38 @@ def main() -> None:
         "train_seconds": sum(s["train_seconds"] for s in stages),
         "stages": stages,
     }
-    model = SRGenerator.from_pretrained(args.run_dir / "final")  # the run's architecture and config
-    if args.step is not None:
+    model = SRGenerator.from_pretrained(run_dir / "final")  # the run's architecture and config
+    if step is not None:
         model.load_state_dict(ema_generator_weights(checkpoint), strict=True)
+    return model, record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("source", help="run folder, or a bundled model to blend (with --interpolate_with)")
+    parser.add_argument("name", help="bundled name, e.g. wdrn-x4")
+    parser.add_argument("--log", type=Path, help="training log, for wall time when the state lacks it")
+    parser.add_argument("--hardware", help="hardware description when the state lacks it")
+    parser.add_argument(
+        "--step", type=int, help="bundle the EMA weights of this checkpoint (chosen on validation data)"
+    )
+    parser.add_argument("--interpolate_with", help="PSNR model to blend the weights with (ESRGAN)")
+    parser.add_argument("--alpha", type=float, help="weight of the source in the blend")
+    args = parser.parse_args()
+    if (args.interpolate_with is None) != (args.alpha is None):
+        parser.error("--interpolate_with and --alpha go together")
+
+    if Path(args.source).is_dir():
+        model, record = run_bundle(Path(args.source), args.step, args.log, args.hardware)
+    elif args.source in bundled_models() and args.interpolate_with:
+        model = SRGenerator.from_pretrained(args.source)
+        record = json.loads((BUNDLED_DIR / args.source / "training.json").read_text())
+        if "interpolation" in record:
+            raise SystemExit(f"error: {args.source} is already a blend; bundle its run or its GAN again")
+    else:
+        parser.error(f"{args.source} is neither a run folder nor, with --interpolate_with, a bundled model")
     if args.interpolate_with:
         model = interpolate_generators(SRGenerator.from_pretrained(args.interpolate_with), model, args.alpha)
         record["interpolation"] = {"psnr_model": args.interpolate_with, "alpha": args.alpha}
@@ -141,8 +157,9 @@ def main() -> None:
     model.save_pretrained(target)
     (target / "training.json").write_text(json.dumps(record, indent=2))
     print(
-        f"bundled {checkpoint.name} of {args.run_dir} as {target}: {len(stages)} stage(s), "
+        f"bundled {args.source} as {target}: {len(record['stages'])} stage(s), "
         f"{record['steps']} steps, {record['train_seconds'] / 3600:.2f} h"
+        + (f", blended {args.alpha} with {args.interpolate_with}" if args.interpolate_with else "")
     )
 
 

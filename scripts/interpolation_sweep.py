@@ -1,19 +1,21 @@
 """Choose how far to blend a GAN run back toward its PSNR model (ESRGAN's network interpolation).
 
     python scripts/interpolation_sweep.py runs/gan-x --alphas 0.5 0.6 0.7 0.8 0.9 1.0 --max_psnr_drop 2.0
+    python scripts/interpolation_sweep.py wdrn-x4-gan --psnr_model wdrn-x4 --val_data runs/data/val-bsd200
 
-The GAN weights are the EMA of the run's most natural checkpoint: its lowest validation NIQE,
-whatever its PSNR. Each alpha blends them with the PSNR model the run started from
-(`interpolate_generators`), and the blend is scored on the run's held-out validation split with
-the trainer's own measures (fp32, untiled, Y channel). The choice is the rule
+The GAN weights are a GAN model's, or for a run the EMA of its most natural checkpoint: its
+lowest validation NIQE, whatever its PSNR. Each alpha blends them with the PSNR model (for a
+run, the one it started from; `interpolate_generators`), and the blend is scored on the held-out
+validation split (a run's own) with the trainer's measures (fp32, untiled, Y channel). The choice is the rule
 `gan_comparison.py --choose` applies to checkpoints: the lowest NIQE within `--max_psnr_drop` dB
-of the PSNR model (alpha 0). The sweep is added to docs/interpolation.json, keyed by run, for
-the card; `bundle_model.py --interpolate_with ... --alpha ...` then bundles the chosen blend.
+of the PSNR model (alpha 0). The sweep is added to docs/interpolation.json, keyed by source, for
+the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...` bundles the blend.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from pathlib import Path
@@ -38,9 +40,13 @@ def most_natural_step(run_dir: Path) -> int:
     return min(curve, key=lambda p: p["niqe"])["step"]
 
 
-def gan_weights(run_dir: Path, step: int) -> SRGenerator:
-    """The EMA generator of `step`, in the architecture the run exported."""
-    model = SRGenerator.from_pretrained(run_dir / "final")
+def gan_weights(psnr_model: SRGenerator, run_dir: Path, step: int) -> SRGenerator:
+    """The EMA generator of `step`.
+
+    Built as a copy of the model the run started from, so a run stopped before its export (no
+    `final/`) can be swept too.
+    """
+    model = copy.deepcopy(psnr_model)
     model.load_state_dict(ema_generator_weights(run_dir / "checkpoints" / f"step_{step}"), strict=True)
     return model.eval()
 
@@ -66,29 +72,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("gan", help="a GAN run folder, or a GAN model (bundled name or saved folder)")
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    parser.add_argument("--step", type=int, help="GAN checkpoint (default: the run's lowest NIQE)")
+    parser.add_argument("--step", type=int, help="run's checkpoint (default: its lowest NIQE)")
+    parser.add_argument("--psnr_model", help="default: the model the run started from")
+    parser.add_argument("--val_data", help="held-out benchmark folder (default: the run's first)")
     parser.add_argument("--max_psnr_drop", type=float, default=2.0)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
 
-    config = json.loads((args.run_dir / "train_config.json").read_text())
-    step = args.step if args.step is not None else most_natural_step(args.run_dir)
-    psnr_model = SRGenerator.from_pretrained(config["init_generator"])
-    pairs = load_benchmark(config["val_data"][0], psnr_model.scale)
-    curve = sweep(psnr_model, gan_weights(args.run_dir, step), pairs, args.alphas)
+    run_config = Path(args.gan) / "train_config.json"
+    config = json.loads(run_config.read_text()) if run_config.is_file() else {}
+    psnr_name = args.psnr_model or config.get("init_generator")
+    val_data = args.val_data or (config.get("val_data") or [None])[0]
+    if psnr_name is None or val_data is None:
+        parser.error("a GAN model (not a run) needs --psnr_model and --val_data")
+    psnr_model = SRGenerator.from_pretrained(psnr_name)
+    step = None
+    if config:
+        step = args.step if args.step is not None else most_natural_step(Path(args.gan))
+        gan_model = gan_weights(psnr_model, Path(args.gan), step)
+    else:
+        gan_model = SRGenerator.from_pretrained(args.gan)
+    pairs = load_benchmark(val_data, psnr_model.scale)
+    curve = sweep(psnr_model, gan_model, pairs, args.alphas)
     chosen = best_point(curve, args.max_psnr_drop)  # the first point, alpha 0, is the reference
     record = {
-        "psnr_model": config["init_generator"],
+        "psnr_model": psnr_name,
         "step": step,
-        "validation_set": Path(config["val_data"][0]).name,
+        "validation_set": Path(val_data).name,
         "max_psnr_drop": args.max_psnr_drop,
         "curve": curve,
         "chosen_alpha": chosen["alpha"] if chosen else None,
     }
     summary = json.loads(args.output.read_text()) if args.output.is_file() else {}
-    summary[str(args.run_dir)] = record
+    summary[args.gan] = record
     args.output.write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: v for k, v in record.items() if k != "curve"}))
 

@@ -226,6 +226,13 @@ def training_section(name: str) -> str:
             f"  - Hardware: {stage['hardware']}",
             f"  - Wall time: {stage['train_seconds'] / 3600:.2f} h ({stage['time_source']})",
         ]
+    if "interpolation" in info:
+        blend = info["interpolation"]
+        lines.append(
+            f"- Then network interpolation (ESRGAN): every weight is {1 - blend['alpha']:.2f} x "
+            f"`{blend['psnr_model']}`'s + {blend['alpha']:.2f} x the last stage's "
+            "(`scripts/bundle_model.py --interpolate_with`; alpha chosen by `scripts/interpolation_sweep.py`)"
+        )
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import torch
 from safetensors.torch import save_file
 
@@ -11,7 +12,7 @@ from scripts.interpolation_sweep import main
 
 
 def write_gan_run(run, psnr_folder, val_folder, ema_by_step, niqe_by_step):
-    """A GAN run as train_accelerate.py leaves it: config, final export and EMA checkpoints."""
+    """A GAN run as train_accelerate.py leaves it when stopped early: config and EMA checkpoints."""
     config = {
         "phase": "gan",
         "init_generator": str(psnr_folder),
@@ -20,7 +21,6 @@ def write_gan_run(run, psnr_folder, val_folder, ema_by_step, niqe_by_step):
     }
     run.mkdir()
     (run / "train_config.json").write_text(json.dumps(config))
-    next(iter(ema_by_step.values())).save_pretrained(run / "final")
     history = [{"step": 0, "Set5": {"psnr": 30.0, "niqe": 7.0}}] + [
         {"step": step, "Set5": {"psnr": 29.0, "niqe": niqe}} for step, niqe in niqe_by_step.items()
     ]
@@ -42,11 +42,12 @@ def test_sweep_blends_the_most_natural_checkpoint_and_chooses_within_the_budget(
     val = data_dir / "benchmark" / "Set5"
     write_gan_run(tmp_path / "run", tmp_path / "psnr", val, {250: early, 500: natural}, {250: 6.0, 500: 5.0})
     output = tmp_path / "interpolation.json"
-    argv = ["interpolation_sweep.py", str(tmp_path / "run"), "--alphas", "1.0", "--output", str(output)]
+    run = str(tmp_path / "run")
+    argv = ["interpolation_sweep.py", run, "--alphas", "1.0", "--output", str(output)]
     monkeypatch.setattr("sys.argv", [*argv, "--max_psnr_drop", "100"])
     main()
 
-    record = json.loads(output.read_text())[str(tmp_path / "run")]
+    record = json.loads(output.read_text())[run]
     assert record["step"] == 500 and [p["alpha"] for p in record["curve"]] == [0.0, 1.0]
     pairs = load_benchmark(val)
     for point, model in zip(record["curve"], (psnr_model, natural), strict=True):
@@ -57,9 +58,25 @@ def test_sweep_blends_the_most_natural_checkpoint_and_chooses_within_the_budget(
 
     monkeypatch.setattr("sys.argv", [*argv, "--max_psnr_drop", "0"])
     main()
-    curve = json.loads(output.read_text())[str(tmp_path / "run")]["curve"]
+    curve = json.loads(output.read_text())[run]["curve"]
     within = [p for p in curve if p["psnr"] >= curve[0]["psnr"]]
     assert (
-        json.loads(output.read_text())[str(tmp_path / "run")]["chosen_alpha"]
-        == min(within, key=lambda p: p["niqe"])["alpha"]
+        json.loads(output.read_text())[run]["chosen_alpha"] == min(within, key=lambda p: p["niqe"])["alpha"]
     )
+
+
+def test_a_saved_gan_model_is_swept_against_the_named_psnr_model(tmp_path, data_dir, monkeypatch):
+    torch.manual_seed(0)
+    for name in ("psnr", "gan"):
+        SRGenerator(**PRESETS["tiny"]).save_pretrained(tmp_path / name)
+    output, val = tmp_path / "interpolation.json", data_dir / "benchmark" / "Set5"
+    gan = str(tmp_path / "gan")
+    argv = ["interpolation_sweep.py", gan, "--alphas", "0.5", "1.0", "--output", str(output)]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit):  # no run config to take them from
+        main()
+    monkeypatch.setattr("sys.argv", [*argv, "--psnr_model", str(tmp_path / "psnr"), "--val_data", str(val)])
+    main()
+    record = json.loads(output.read_text())[gan]
+    assert record["step"] is None and [p["alpha"] for p in record["curve"]] == [0.0, 0.5, 1.0]
+    assert record["curve"][0] != record["curve"][2]  # two different models at the ends
