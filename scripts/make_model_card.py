@@ -47,6 +47,7 @@ COMPARISON = ROOT / "docs" / "comparison.png"
 GAN_COMPARISON = ROOT / "docs" / "gan_comparison.json"
 CRITIC_SCORES = ROOT / "docs" / "critic_scores.json"  # scripts/critic_scores.py --output
 ARTEFACTS = ROOT / "docs" / "artefact_check.json"  # scripts/artefact_check.py --output
+INTERPOLATION = ROOT / "docs" / "interpolation.json"  # scripts/interpolation_sweep.py
 GAN_PSNR_BUDGET = 2.0  # dB below wdrn-x4 on the held-out split: how wdrn-x4-gan's checkpoint is chosen
 SHIPPED_RUN = "(b) + shifted critic, drift term, grid (shipped)"  # wdrn-x4-gan's run in GAN_COMPARISON
 GAN_MODEL = "wdrn-x4-gan"
@@ -85,7 +86,8 @@ DESCRIPTIONS = {
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
     "wdrn-x4-gan": "wdrn-x4 fine-tuned as an SRGAN: L1 + ImageNet (EfficientNet-Lite0) perceptual "
     "loss, a grid penalty, and WGAN-GP against the SRGAN critic seeing random offsets, with a drift "
-    "term. Invents natural-looking texture (lower NIQE) at some cost in PSNR (see Evaluation).",
+    "term, then blended 0.9/0.1 with wdrn-x4's weights (ESRGAN's network interpolation). Invents "
+    "natural-looking texture (lower NIQE) at some cost in PSNR (see Evaluation).",
 }
 
 
@@ -396,6 +398,61 @@ def gan_comparison_text() -> str:
     return "\n".join(lines)
 
 
+def interpolation_text() -> str:
+    """The network-interpolation sweeps on the held-out split, one row per source."""
+    sweeps = json.loads(INTERPOLATION.read_text())
+    alphas = sorted({p["alpha"] for sweep in sweeps.values() for p in sweep["curve"]})
+    lines = [
+        "| blended with `wdrn-x4` | " + " | ".join(f"alpha {a:g}" for a in alphas) + " | by the rule |",
+        "|---|" + "---|" * (len(alphas) + 1),
+    ]
+    for source, sweep in sweeps.items():
+        by_alpha = {p["alpha"]: p for p in sweep["curve"]}
+        cells = [
+            f"{by_alpha[a]['psnr']:.2f} / {by_alpha[a]['niqe']:.2f}" if a in by_alpha else "" for a in alphas
+        ]
+        name = (
+            f"`{source}` step {sweep['step']:,}"
+            if sweep["step"] is not None
+            else f"`{source}` before the blend"
+        )
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | alpha {sweep['chosen_alpha']:g} |")
+    return "\n".join(lines)
+
+
+def blend_text() -> str:
+    """How the bundled GAN weights blend the chosen checkpoint with the PSNR model, and why."""
+    blend = training_info(GAN_MODEL)["interpolation"]
+    sweeps = json.loads(INTERPOLATION.read_text())
+    own = sweeps[GAN_MODEL]
+    by_alpha = {p["alpha"]: p for p in own["curve"]}
+    chosen, alone = by_alpha[blend["alpha"]], by_alpha[1.0]
+    # The swept run: its blends against its own checkpoints (GAN_COMPARISON, by output folder).
+    run, run_sweep = next((k, v) for k, v in sweeps.items() if v["step"] is not None)
+    run_best = min((p for p in run_sweep["curve"] if p["alpha"] < 1.0), key=lambda p: p["niqe"])
+    run_end = next(p for p in run_sweep["curve"] if p["alpha"] == 1.0)
+    runs = json.loads(GAN_COMPARISON.read_text())
+    label = next(k for k, v in runs.items() if f"--output_dir {run} " in v["command"])
+    near = min(runs[label]["curve"], key=lambda p: abs(p["psnr"] - run_best["psnr"]))
+    return f"""**Network interpolation** (ESRGAN, Wang et al. 2018; 2026-12-06). The bundled weights are not
+that checkpoint alone but a blend of it with `{blend["psnr_model"]}`: every weight
+{1 - blend["alpha"]:.1f} x `{blend["psnr_model"]}`'s + {blend["alpha"]:.1f} x the checkpoint's
+(`python scripts/bundle_model.py {GAN_MODEL} {GAN_MODEL} --interpolate_with {blend["psnr_model"]} --alpha
+{blend["alpha"]:g}`). The alpha is the same rule's choice on the held-out split (`python
+scripts/interpolation_sweep.py {GAN_MODEL} --psnr_model {blend["psnr_model"]} --val_data
+runs/data/{own["validation_set"]}`, run on the weights bundled before the blend, commit fc7a395):
+NIQE is lowest not at the GAN end but at alpha {blend["alpha"]:g},
+{chosen["psnr"]:.2f} dB and NIQE {chosen["niqe"]:.2f} against {alone["psnr"]:.2f} dB and
+{alone["niqe"]:.2f} for the checkpoint alone, better on both counts. Blending also beat a run's own
+checkpoints at equal PSNR: run "{label}" (its most natural checkpoint, step {run_sweep["step"]:,}:
+{run_end["psnr"]:.2f} dB, NIQE {run_end["niqe"]:.2f}) blended at alpha {run_best["alpha"]:g} scored
+{run_best["psnr"]:.2f} dB and NIQE {run_best["niqe"]:.2f}, where its checkpoint nearest that PSNR (step
+{near["step"]:,}) scored {near["psnr"]:.2f} dB and NIQE {near["niqe"]:.2f}. PSNR / NIQE on the held-out
+split:
+
+{interpolation_text()}"""
+
+
 def gan_training_text() -> str:
     """How the GAN model was made, from its recorded last stage (command, steps, chosen checkpoint)."""
     stage = training_info(GAN_MODEL)["stages"][-1]
@@ -497,7 +554,7 @@ def gan_training_text() -> str:
     if min(batch8_niqe.values()) < shipped_niqe:
         batch8_verdict = f"a batch-8 run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
     else:
-        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}): {GAN_MODEL} is unchanged."
+        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}), which was kept."
 
     def span(niqe_by_seed: dict) -> str:
         """The range of the points of one recipe's seeds."""
@@ -508,7 +565,7 @@ def gan_training_text() -> str:
     else:
         warm_verdict = (
             f"none beats the shipped checkpoint ({shipped_niqe:.2f}), and a narrower spread over four "
-            f"seeds is no evidence of a more reliable recipe. `{GAN_MODEL}` is unchanged."
+            "seeds is no evidence of a more reliable recipe. The checkpoint was kept."
         )
 
     return f"""**The GAN stage.** `{GAN_MODEL}` continues `wdrn-x4` for {stage["steps"]:,} generator steps
@@ -532,6 +589,8 @@ model is held to on BSD100; step {chosen["step"]} scored {scores["psnr"]:.2f} dB
 The reported benchmarks played no part in the choice. The previous `{GAN_MODEL}` (run "(c) +
 grid, adv 5e-3" below, step 1,750) was chosen with a 1.0 dB budget, which admits nothing of
 this recipe beyond {at(SHIPPED_RUN, 750)}.
+
+{blend_text()}
 
 How the recipe was found, in the comparison below: (a) and (c) grew a period-4 lattice, and (b),
 the SRGAN conv critic, reached the lowest NIQE with blotchy 8-px artefacts that NIQE does not
