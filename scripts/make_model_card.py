@@ -50,6 +50,7 @@ ARTEFACTS = ROOT / "docs" / "artefact_check.json"  # scripts/artefact_check.py -
 INTERPOLATION = ROOT / "docs" / "interpolation.json"  # scripts/interpolation_sweep.py
 GAN_PSNR_BUDGET = 2.0  # dB below wdrn-x4 on the held-out split: how wdrn-x4-gan's checkpoint is chosen
 SHIPPED_RUN = "(b) + shifted critic, drift term, grid (shipped)"  # wdrn-x4-gan's run in GAN_COMPARISON
+SHIPPED_CHECKPOINT = "runs/gan-b-shift-drift-grid:2500"  # its checkpoint, as ARTEFACTS names it
 GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
@@ -434,6 +435,7 @@ def blend_text() -> str:
     runs = json.loads(GAN_COMPARISON.read_text())
     label = next(k for k, v in runs.items() if f"--output_dir {run} " in v["command"])
     near = min(runs[label]["curve"], key=lambda p: abs(p["psnr"] - run_best["psnr"]))
+    artefacts = json.loads(ARTEFACTS.read_text())
     return f"""**Network interpolation** (ESRGAN, Wang et al. 2018; 2026-12-06). The bundled weights are not
 that checkpoint alone but a blend of it with `{blend["psnr_model"]}`: every weight
 {1 - blend["alpha"]:.1f} x `{blend["psnr_model"]}`'s + {blend["alpha"]:.1f} x the checkpoint's
@@ -443,7 +445,10 @@ scripts/interpolation_sweep.py {GAN_MODEL} --psnr_model {blend["psnr_model"]} --
 runs/data/{own["validation_set"]}`, run on the weights bundled before the blend, commit fc7a395):
 NIQE is lowest not at the GAN end but at alpha {blend["alpha"]:g},
 {chosen["psnr"]:.2f} dB and NIQE {chosen["niqe"]:.2f} against {alone["psnr"]:.2f} dB and
-{alone["niqe"]:.2f} for the checkpoint alone, better on both counts. Blending also beat a run's own
+{alone["niqe"]:.2f} for the checkpoint alone, better on both counts. `artefact_check.py` finds no new
+artefact in the blend: period-4 error {artefacts[GAN_MODEL]["lattice_4px"]:.2f} levels (the checkpoint alone
+{artefacts[SHIPPED_CHECKPOINT]["lattice_4px"]:.2f}, `wdrn-x4` {artefacts["wdrn-x4"]["lattice_4px"]:.2f}),
+chroma ratio {artefacts[GAN_MODEL]["chroma_ratio"]:.3f}. Blending also beat a run's own
 checkpoints at equal PSNR: run "{label}" (its most natural checkpoint, step {run_sweep["step"]:,}:
 {run_end["psnr"]:.2f} dB, NIQE {run_end["niqe"]:.2f}) blended at alpha {run_best["alpha"]:g} scored
 {run_best["psnr"]:.2f} dB and NIQE {run_best["niqe"]:.2f}, where its checkpoint nearest that PSNR (step
@@ -451,6 +456,50 @@ checkpoints at equal PSNR: run "{label}" (its most natural checkpoint, step {run
 split:
 
 {interpolation_text()}"""
+
+
+def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
+    """The 2026-12-06 questions: a texture loss, the pixel weight 0.5 again, and larger patches."""
+    recipe = "(b) + shifted critic, drift term, grid"
+    texture = {
+        "1e-3, seed 15": f"{recipe}, texture 1e-3",
+        "1e-3, seed 16": f"{recipe}, texture 1e-3, seed 16",
+        "4e-3, seed 15": f"{recipe}, texture 4e-3",
+    }
+    pixel_half, rerun, pixel_half16 = (f"{recipe}, L1 0.5{tail}" for tail in ("", ", rerun", ", seed 16"))
+    patch = f"{recipe}, 128 px patches"
+
+    def pace(label: str) -> float:
+        return runs[label]["train_seconds"] / runs[label]["steps"]
+
+    def lowest(label: str) -> dict:
+        """A run's most natural point, whatever its PSNR."""
+        return min(runs[label]["curve"], key=lambda p: p["niqe"])
+
+    def lowest_text(label: str) -> str:
+        point = lowest(label)
+        return f"NIQE {point['niqe']:.2f} at step {point['step']:,} ({point['psnr']:.2f} dB)"
+
+    new_points = [best_point(runs[label]["curve"], GAN_PSNR_BUDGET) for label in [*texture.values(), patch]]
+    best_new = min(p["niqe"] for p in new_points if p)
+    verdict = f"{'One beats' if best_new < plain_niqe[15] else 'None beats'} the shipped checkpoint"
+    return f"""Three more questions on 2026-12-06, on the same split (two runs at a time, one thread
+each). Does a texture loss make texture arrive without the luck of the draw? EnhanceNet's
+(Sajjadi et al. 2017; `--texture_weight`: L1 between the Gram matrices of 16-px windows of
+EfficientNet-Lite0 stages 1-3, cut at a random offset like the perceptual loss, since on a fixed
+grid it drew a block lattice within 500 steps), added to the shipped recipe, reached by the rule
+{"; ".join(f"{chosen_at(label)} at weight {name}" for name, label in texture.items())},
+against {plain_niqe[15]:.2f} (seed 15) and {plain_niqe[16]:.2f} (seed 16) without it. Does pixel
+weight 0.5, whose first run reached {lowest_text(pixel_half)} (outside the budget), do that
+again? The same command and seed reached at best {lowest_text(rerun)}, and seed 16
+{lowest_text(pixel_half16)} (both stopped at step {runs[rerun]["steps"]:,}). The rerun ran on a
+faster CPU ({pace(rerun):.2f} against {pace(pixel_half):.2f} s per step), whose arithmetic need not
+match bit for bit, and the adversarial game amplifies any difference: a seed does not pin a GAN
+run down here, and the seed differences above are run-to-run differences. Do larger patches
+give the critic what it lacks? The shipped recipe on 128 px HR patches for
+{runs[patch]["steps"]:,} steps (as many HR pixels as {runs[patch]["steps"] * 128**2 / 96**2:,.0f}
+steps at 96 px) reached {chosen_at(patch)} by the
+rule. {verdict} ({plain_niqe[15]:.2f})."""
 
 
 def gan_training_text() -> str:
@@ -495,7 +544,7 @@ def gan_training_text() -> str:
         for value in critic[f"runs/{run}:2000"]["fp32"]
     ]
     artefacts = json.loads(ARTEFACTS.read_text())
-    start, shipped = artefacts["wdrn-x4"], artefacts["runs/gan-b-shift-drift-grid:2500"]
+    start, shipped = artefacts["wdrn-x4"], artefacts[SHIPPED_CHECKPOINT]
     low_pixel = artefacts["runs/gan-b-shift-l1-drift:2750"]
 
     def lattice(spec: str) -> str:
@@ -670,7 +719,9 @@ GAN's and BigGAN's: no gradient penalty, scores bounded by its margin, so no dri
 of WGAN-GP change that? With seeds 15 and 16 (`--adversarial_loss hinge`, the shipped recipe
 otherwise) it reached {" and ".join(chosen_at(label) for label in hinge_runs.values())} by the rule,
 against {" and ".join(f"{plain_niqe[seed]:.2f}" for seed in hinge_runs)} with WGAN-GP: lower with
-{sum(hinge_niqe[seed] < plain_niqe[seed] for seed in hinge_runs)} of 2 seeds."""
+{sum(hinge_niqe[seed] < plain_niqe[seed] for seed in hinge_runs)} of 2 seeds.
+
+{texture_and_patch_text(runs, chosen_at, plain_niqe)}"""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
