@@ -17,21 +17,15 @@ def pixel_loss(kind: str) -> nn.Module:
     return losses[kind]()
 
 
-class PerceptualLoss(nn.Module):
-    """Weighted distance between pretrained-network features of SR and HR images (Johnson et al.).
+class FeatureLoss(nn.Module):
+    """Compares SR and HR images through a frozen extractor's ``{layer: tensor}`` features.
 
-    `features` is any frozen extractor returning ``{layer: tensor}`` (see
-    `hf_srgan.models.features`). SRGAN's "VGG54" is VGG19 ``{"relu5_4": 1.0}`` with MSE; ESRGAN's
-    is the pre-activation ``{"conv5_4": 1.0}`` with L1. On EfficientNet-Lite0 the stage outputs
-    are pre-activation already. ``max_shift`` > 1 compares both images at a random common offset
-    each call (see `random_shift_crop`), which keeps strided backbones from imprinting a grid.
+    ``max_shift`` > 1 cuts both images at a random common offset each call (see
+    `random_shift_crop`), which keeps strided backbones from imprinting a grid.
     """
 
-    def __init__(
-        self, features: nn.Module, layer_weights: dict[str, float], criterion: str = "l1", max_shift: int = 0
-    ) -> None:
+    def __init__(self, features: nn.Module, layer_weights: dict[str, float], max_shift: int = 0) -> None:
         super().__init__()
-        self.max_shift = max_shift
         missing = set(layer_weights) - set(features.layers)
         if missing:
             raise ValueError(
@@ -39,13 +33,33 @@ class PerceptualLoss(nn.Module):
             )
         self.features = features
         self.layer_weights = dict(layer_weights)
+        self.max_shift = max_shift
+
+    def feature_pairs(self, sr: torch.Tensor, hr: torch.Tensor) -> tuple[dict, dict]:
+        """SR features (differentiable) and HR features (constant) at one random offset."""
+        sr, hr = random_shift_crop(sr, hr, max_shift=self.max_shift)
+        with torch.no_grad():
+            hr_features = self.features(hr)
+        return self.features(sr), hr_features
+
+
+class PerceptualLoss(FeatureLoss):
+    """Weighted distance between pretrained-network features of SR and HR images (Johnson et al.).
+
+    `features` is any frozen extractor returning ``{layer: tensor}`` (see
+    `hf_srgan.models.features`). SRGAN's "VGG54" is VGG19 ``{"relu5_4": 1.0}`` with MSE; ESRGAN's
+    is the pre-activation ``{"conv5_4": 1.0}`` with L1. On EfficientNet-Lite0 the stage outputs
+    are pre-activation already.
+    """
+
+    def __init__(
+        self, features: nn.Module, layer_weights: dict[str, float], criterion: str = "l1", max_shift: int = 0
+    ) -> None:
+        super().__init__(features, layer_weights, max_shift)
         self.criterion = pixel_loss(criterion)
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        sr, hr = random_shift_crop(sr, hr, max_shift=self.max_shift)
-        sr_features = self.features(sr)
-        with torch.no_grad():
-            hr_features = self.features(hr)
+        sr_features, hr_features = self.feature_pairs(sr, hr)
         return sum(
             w * self.criterion(sr_features[k].float(), hr_features[k].float())
             for k, w in self.layer_weights.items()
@@ -64,7 +78,7 @@ def patch_gram(features: torch.Tensor, patch: int) -> torch.Tensor:
     return windows @ windows.transpose(1, 2) / (patch * patch)
 
 
-class TextureLoss(nn.Module):
+class TextureLoss(FeatureLoss):
     """EnhanceNet's texture loss (Sajjadi et al., 2017): match patch-wise feature Gram matrices.
 
     A pixel or feature distance rewards the mean of all plausible textures, which is a blur; a
@@ -73,29 +87,18 @@ class TextureLoss(nn.Module):
     for the same local feature statistics as the HR image, not the same pixels, which pushes
     towards texture deterministically. Windows are ``patch_px`` image pixels wide at every layer
     (fewer feature pixels in deeper layers), as in EnhanceNet, and Gram matrices are compared
-    with L1. ``max_shift`` as in `PerceptualLoss`: on a fixed grid, the windows and the stride-2
-    stem taught a visible block lattice within 500 steps.
+    with L1. Use ``max_shift``: on a fixed grid, the windows and the stride-2 stem taught a
+    visible block lattice within 500 steps.
     """
 
     def __init__(
         self, features: nn.Module, layer_weights: dict[str, float], patch_px: int = 16, max_shift: int = 0
     ) -> None:
-        super().__init__()
-        self.max_shift = max_shift
-        missing = set(layer_weights) - set(features.layers)
-        if missing:
-            raise ValueError(
-                f"the feature extractor does not return {sorted(missing)}; it returns {list(features.layers)}"
-            )
-        self.features = features
-        self.layer_weights = dict(layer_weights)
+        super().__init__(features, layer_weights, max_shift)
         self.patch_px = patch_px
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        sr, hr = random_shift_crop(sr, hr, max_shift=self.max_shift)
-        sr_features = self.features(sr)
-        with torch.no_grad():
-            hr_features = self.features(hr)
+        sr_features, hr_features = self.feature_pairs(sr, hr)
         loss = sr.new_zeros((), dtype=torch.float32)
         for name, weight in self.layer_weights.items():
             stride = max(1, sr.shape[-1] // sr_features[name].shape[-1])
