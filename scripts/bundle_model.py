@@ -101,7 +101,9 @@ def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
     return [stage for stage in record["stages"] if stage["run"] != run]
 
 
-def run_bundle(run_dir: Path, step: int | None, log: Path | None, hardware: str | None) -> tuple:
+def run_bundle(
+    run_dir: Path, step: int | None, log: Path | None, hardware: str | None
+) -> tuple[SRGenerator, dict]:
     """A run's generator (its final export, or the EMA of checkpoint `step`) and training record."""
     checkpoints = checkpoint_dirs(run_dir)
     if step is not None:
