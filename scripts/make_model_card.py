@@ -399,9 +399,8 @@ def gan_comparison_text() -> str:
     return "\n".join(lines)
 
 
-def interpolation_text() -> str:
-    """The network-interpolation sweeps on the held-out split, one row per source."""
-    sweeps = json.loads(INTERPOLATION.read_text())
+def interpolation_text(sweeps: dict) -> str:
+    """The interpolation sweeps (docs/interpolation.json) on the held-out split, one row per source."""
     alphas = sorted({p["alpha"] for sweep in sweeps.values() for p in sweep["curve"]})
     lines = [
         "| blended with `wdrn-x4` | " + " | ".join(f"alpha {a:g}" for a in alphas) + " | by the rule |",
@@ -455,7 +454,7 @@ checkpoints at equal PSNR: run "{label}" (its most natural checkpoint, step {run
 {near["step"]:,}) scored {near["psnr"]:.2f} dB and NIQE {near["niqe"]:.2f}. PSNR / NIQE on the held-out
 split:
 
-{interpolation_text()}"""
+{interpolation_text(sweeps)}"""
 
 
 def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
