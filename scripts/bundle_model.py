@@ -7,13 +7,14 @@ The generator is `<run>/final` (the EMA export), loaded strictly and written aga
 `training.json` records, per training stage, the command (rebuilt from the run's
 train_config.json), steps, samples seen, hardware and wall time (from the trainer state, or, for
 runs whose trainer predates that record, from the tqdm elapsed time at the end of `--log`), and
-the totals over all stages. A run started with `--init_generator <bundled name>` continues that
-model's record, so a model trained in several sessions (or fine-tuned with `--phase gan`) reports
-everything it cost. `--interpolate_with wdrn-x4 --alpha 0.8` bundles ESRGAN's blend of the
-checkpoint with that PSNR model instead (the alpha chosen by scripts/interpolation_sweep.py), and
-records both in `training.json`; the source may then also be a bundled model (`bundle_model.py
-wdrn-x4-gan wdrn-x4-gan --interpolate_with wdrn-x4 --alpha 0.9`), whose record it keeps. The
-README card is written afterwards by scripts/make_model_card.py.
+the totals over all stages. A run started with `--init_generator <bundled name>` (or a folder
+holding a training.json) continues that model's record, so a model trained in several sessions
+(or fine-tuned with `--phase gan`) reports everything it cost.
+`--interpolate_with wdrn-x4 --alpha 0.8` bundles ESRGAN's blend of the checkpoint with that
+PSNR model instead (the alpha chosen by scripts/interpolation_sweep.py), and records both in
+`training.json`; the source may then also be a bundled model (`bundle_model.py wdrn-x4-gan
+wdrn-x4-gan --interpolate_with wdrn-x4 --alpha 0.9`), whose record it keeps. The README card
+is written afterwards by scripts/make_model_card.py.
 """
 
 from __future__ import annotations
@@ -91,13 +92,19 @@ def stage_record(run_dir: Path, checkpoint: Path, log: Path | None, hardware: st
 
 
 def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
-    """The stages of the bundled model this run started from (none for a Hub id, folder or scratch).
+    """The stages of the model this run started from: a bundled name, or a folder with a training.json.
 
+    A folder covers a bundled model's earlier weights taken out of git (a GAN checkpoint before
+    its blend, trained further). A Hub id or a training from scratch has no earlier stages here.
     Stages of `run` itself are dropped, so bundling the same run twice does not count it twice.
     """
-    if init_generator not in bundled_models():
+    if init_generator in bundled_models():
+        record_file = BUNDLED_DIR / init_generator / "training.json"
+    elif init_generator and (Path(init_generator) / "training.json").is_file():
+        record_file = Path(init_generator) / "training.json"
+    else:
         return []
-    record = json.loads((BUNDLED_DIR / init_generator / "training.json").read_text())
+    record = json.loads(record_file.read_text())
     return [stage for stage in record["stages"] if stage["run"] != run]
 
 
