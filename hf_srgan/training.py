@@ -22,6 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch.optim.swa_utils import AveragedModel
 
 from hf_srgan.model_card import PUBLISHED_ORG
+from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import bundled_models
 
 EMA_WEIGHTS = "ema.safetensors"
@@ -153,6 +154,23 @@ def ema_generator_weights(checkpoint: Path) -> dict[str, torch.Tensor]:
     """
     ema = load_file(Path(checkpoint) / EMA_WEIGHTS)
     return {k.removeprefix("module."): v for k, v in ema.items() if k.startswith("module.")}
+
+
+def checkpoint_generator(run_dir: Path, step: int) -> SRGenerator:
+    """The EMA generator of a run's checkpoint `step`, built with the run's architecture.
+
+    The architecture comes from the run's export (`final/`) or, for a run stopped before it, from
+    the model it started from: a fine-tuning or GAN phase never changes the architecture.
+    """
+    run_dir = Path(run_dir)
+    source = run_dir / "final"
+    if not source.is_dir():
+        source = json.loads((run_dir / "train_config.json").read_text()).get("init_generator")
+        if source is None:
+            raise FileNotFoundError(f"{run_dir} has no final/ export and no init_generator to build it from")
+    model = SRGenerator.from_pretrained(source)
+    model.load_state_dict(ema_generator_weights(run_dir / "checkpoints" / f"step_{step}"), strict=True)
+    return model.eval()
 
 
 def resume(

@@ -2,7 +2,8 @@
 
     python scripts/bundle_model.py runs/wdrn-x4 wdrn-x4 [--log runs/wdrn-x4.log] [--hardware "..."]
 
-The generator is `<run>/final` (the EMA export), loaded strictly and written again with
+The generator is `<run>/final` (the EMA export; for a run stopped before it, the EMA of its last
+checkpoint, or of `--step`), loaded strictly and written again with
 `save_pretrained`, so the folder is exactly what `from_pretrained` and the Hub expect.
 `training.json` records, per training stage, the command (rebuilt from the run's
 train_config.json), steps, samples seen, hardware and wall time (from the trainer state, or, for
@@ -31,7 +32,7 @@ from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from hf_srgan.training import checkpoint_dirs, ema_generator_weights  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator  # noqa: E402
 from train_accelerate import parse_args  # noqa: E402
 
 # GAN-phase options whose default changed behaviour for runs made before the option existed:
@@ -111,7 +112,8 @@ def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
 def run_bundle(
     run_dir: Path, step: int | None, log: Path | None, hardware: str | None
 ) -> tuple[SRGenerator, dict]:
-    """A run's generator (its final export, or the EMA of checkpoint `step`) and training record."""
+    """A run's generator (its final export, or the EMA of checkpoint `step` or of the last one
+    when a stopped run has no export) and its training record."""
     checkpoints = checkpoint_dirs(run_dir)
     if step is not None:
         checkpoints = [c for c in checkpoints if c.name == f"step_{step}"]
@@ -126,10 +128,9 @@ def run_bundle(
         "train_seconds": sum(s["train_seconds"] for s in stages),
         "stages": stages,
     }
-    model = SRGenerator.from_pretrained(run_dir / "final")  # the run's architecture and config
-    if step is not None:
-        model.load_state_dict(ema_generator_weights(checkpoint), strict=True)
-    return model, record
+    if step is None and (run_dir / "final").is_dir():
+        return SRGenerator.from_pretrained(run_dir / "final"), record
+    return checkpoint_generator(run_dir, int(checkpoint.name.split("_")[1])), record
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...` bundl
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from hf_srgan.evaluation import load_benchmark, score_set  # noqa: E402
 from hf_srgan.inference import upscale  # noqa: E402
 from hf_srgan.models import SRGenerator, interpolate_generators  # noqa: E402
-from hf_srgan.training import checkpoint_dirs, ema_generator_weights  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator  # noqa: E402
 from scripts.gan_comparison import best_point, run_summary  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "interpolation.json"
@@ -38,17 +37,6 @@ def most_natural_step(run_dir: Path) -> int:
     if not curve:
         raise SystemExit(f"error: {run_dir} has no validated checkpoint after step 0")
     return min(curve, key=lambda p: p["niqe"])["step"]
-
-
-def gan_weights(psnr_model: SRGenerator, run_dir: Path, step: int) -> SRGenerator:
-    """The EMA generator of `step`.
-
-    Built as a copy of the model the run started from, so a run stopped before its export (no
-    `final/`) can be swept too.
-    """
-    model = copy.deepcopy(psnr_model)
-    model.load_state_dict(ema_generator_weights(run_dir / "checkpoints" / f"step_{step}"), strict=True)
-    return model.eval()
 
 
 def sweep(psnr_model: SRGenerator, gan_model: SRGenerator, pairs: list, alphas: list[float]) -> list[dict]:
@@ -91,7 +79,7 @@ def main() -> None:
     step = None
     if config:
         step = args.step if args.step is not None else most_natural_step(Path(args.gan))
-        gan_model = gan_weights(psnr_model, Path(args.gan), step)
+        gan_model = checkpoint_generator(Path(args.gan), step)
     else:
         gan_model = SRGenerator.from_pretrained(args.gan)
     pairs = load_benchmark(val_data, psnr_model.scale)

@@ -1,5 +1,6 @@
 """The training helpers on their own: schedule, EMA, checkpoint rotation and lookup, export swap."""
 
+import json
 import os
 import signal
 
@@ -8,12 +9,14 @@ import torch
 from safetensors.torch import save_file
 from torch.optim.swa_utils import AveragedModel
 
+from hf_srgan.models import PRESETS, SRGenerator
 from hf_srgan.training import (
     EMA_WEIGHTS,
     TRAINER_STATE,
     RunRecord,
     TrainingSignals,
     checkpoint_dirs,
+    checkpoint_generator,
     ema_average,
     ema_generator_weights,
     find_checkpoint,
@@ -64,6 +67,24 @@ def test_ema_weights_of_a_checkpoint_load_strictly_into_the_generator(tmp_path):
     fresh = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.PReLU())
     fresh.load_state_dict(ema_generator_weights(tmp_path), strict=True)  # no n_averaged, no module.
     assert torch.equal(fresh[0].weight, model[0].weight)
+
+
+def test_a_checkpoint_of_a_run_stopped_before_its_export_is_built_from_its_start(tmp_path):
+    torch.manual_seed(0)
+    start, trained = SRGenerator(**PRESETS["tiny"]), SRGenerator(**PRESETS["tiny"])
+    start.save_pretrained(tmp_path / "start")
+    run = tmp_path / "run"
+    (run / "checkpoints" / "step_5").mkdir(parents=True)
+    ema = {f"module.{k}": v.contiguous() for k, v in trained.state_dict().items()}
+    save_file({**ema, "n_averaged": torch.tensor(5)}, run / "checkpoints" / "step_5" / EMA_WEIGHTS)
+
+    (run / "train_config.json").write_text(json.dumps({"init_generator": None}))
+    with pytest.raises(FileNotFoundError, match="no final/ export"):
+        checkpoint_generator(run, 5)
+    (run / "train_config.json").write_text(json.dumps({"init_generator": str(tmp_path / "start")}))
+    loaded = checkpoint_generator(run, 5)
+    expected = trained.state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in loaded.state_dict().items())
 
 
 def make_checkpoint(root, step, complete=True):
