@@ -130,6 +130,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "second-order blur/resize/noise/JPEG/sinc pipeline (hf_srgan/degradations.py), or its milder "
         "ranges for everyday photos with 1 patch in 5 left clean",
     )
+    g.add_argument(
+        "--first_order_probability",
+        type=float,
+        default=0.0,
+        help="with a realistic degradation: share of patches made by the classical one-pass model "
+        "(blur, bicubic, noise, JPEG once), as web images resized and saved once are",
+    )
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before bicubic downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
     g.add_argument(
@@ -429,10 +436,11 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
 
 def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accelerator) -> DataLoader:
     """The training patches: a cached map-style dataset, or with --streaming a stream sharded per process."""
+    first_order = args.first_order_probability
     degradation = {
         "bicubic": lambda: Degradation(scale, args.blur_sigma),
-        "realistic": lambda: RealisticDegradation(scale),
-        "realistic-light": lambda: RealisticDegradation.light(scale),
+        "realistic": lambda: RealisticDegradation(scale, first_order_probability=first_order),
+        "realistic-light": lambda: RealisticDegradation.light(scale, first_order),
     }[args.degradation]()
     sources = {"image_column": args.image_column, "hub_data_files": args.hub_data_files}
     if args.streaming:

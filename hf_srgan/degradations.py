@@ -61,12 +61,18 @@ def _filter(image: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return F.conv2d(padded, weight, groups=3)[0]
 
 
+def _to_tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+
+
+def _to_image(image: torch.Tensor) -> Image.Image:
+    return Image.fromarray((image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy())
+
+
 def _jpeg(image: torch.Tensor, quality: int) -> torch.Tensor:
-    array = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG", quality=quality)
-    decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
-    return torch.from_numpy(decoded.copy()).permute(2, 0, 1).float() / 255
+    _to_image(image).save(buffer, format="JPEG", quality=quality)
+    return _to_tensor(Image.open(io.BytesIO(buffer.getvalue())))
 
 
 @dataclass
@@ -183,9 +189,11 @@ class RealisticDegradation:
     sinc_probability: float = 0.8
     sinc_kernel_sizes: tuple[int, ...] = (7, 9, 11, 13, 15, 17, 19, 21)
     clean_probability: float = 0.0  # chance of plain antialiased bicubic, so clean inputs stay sharp
+    first_order_probability: float = 0.0  # chance of the classical model instead (`first_order`)
+    first_order_noise_probability: float = 0.5  # its noise step; a resized, saved web image has none
 
     @classmethod
-    def light(cls, scale: int = 4) -> RealisticDegradation:
+    def light(cls, scale: int = 4, first_order_probability: float = 0.0) -> RealisticDegradation:
         """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`)."""
         return cls(
             scale,
@@ -193,7 +201,21 @@ class RealisticDegradation:
             second=DegradationStage(**LIGHT_SECOND_STAGE),
             sinc_probability=0.3,
             clean_probability=0.2,
+            first_order_probability=first_order_probability,
         )
+
+    def first_order(self, hr: Image.Image, target: list[int]) -> torch.Tensor:
+        """The classical model Real-ESRGAN generalises: blur, bicubic downscale, noise, JPEG, once.
+
+        A web image that was resized and saved once went through just this. The second-order
+        chain alone rarely leaves an LR this close to a plain downscale, so a model trained only
+        on it sharpens such inputs as if they were blurred. Ranges are the first stage's; noise is
+        added with `first_order_noise_probability`.
+        """
+        lr = _to_tensor(
+            _to_image(self.first.blur(_to_tensor(hr))).resize(target[::-1], Image.Resampling.BICUBIC)
+        )
+        return self.first.jpeg(self.first.noise(lr) if _chance(self.first_order_noise_probability) else lr)
 
     def _sinc(self, image: torch.Tensor) -> torch.Tensor:
         if not _chance(self.sinc_probability):
@@ -206,12 +228,12 @@ class RealisticDegradation:
         target = [hr.height // self.scale, hr.width // self.scale]
         if _chance(self.clean_probability):
             return hr.convert("RGB").resize(target[::-1], Image.Resampling.BICUBIC)
-        image = torch.from_numpy(np.asarray(hr.convert("RGB")).copy()).permute(2, 0, 1).float() / 255
-        image = self.second.noise(self.second.resize(self.second.blur(self.first(image))))
+        if self.first_order_probability and _chance(self.first_order_probability):  # no draw at 0
+            return _to_image(self.first_order(hr, target))
+        image = self.second.noise(self.second.resize(self.second.blur(self.first(_to_tensor(hr)))))
         mode = ("area", "bilinear", "bicubic")[int(torch.randint(3, ()))]
         if _chance(0.5):  # resize + sinc, then JPEG
             image = self.second.jpeg(self._sinc(_resample(image, target, mode)))
         else:  # JPEG, then resize + sinc
             image = self._sinc(_resample(self.second.jpeg(image), target, mode))
-        array = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-        return Image.fromarray(array)
+        return _to_image(image)

@@ -1,5 +1,6 @@
 """The realistic degradation pipeline: sizes, reproducibility, and that each stage does what it says."""
 
+import io
 import math
 
 import numpy as np
@@ -62,3 +63,15 @@ def test_the_light_preset_is_milder_and_sometimes_clean(patch):
     ]
     assert np.mean(light) < 0.7 * np.mean(full)
     assert 2 <= sum(error == 0 for error in light) <= 18  # clean_probability 0.2 of 40
+
+
+def test_the_first_order_model_is_a_bicubic_downscale_saved_as_jpeg(patch):
+    """Without blur and noise it is exactly what PIL gives for a resize and a JPEG save."""
+    stage = DegradationStage(blur_probability=0.0, jpeg_quality=(75, 75))
+    degradation = RealisticDegradation(
+        first=stage, first_order_probability=1.0, first_order_noise_probability=0
+    )
+    buffer = io.BytesIO()
+    patch.resize((24, 24), Image.Resampling.BICUBIC).save(buffer, format="JPEG", quality=75)
+    expected = np.asarray(Image.open(buffer).convert("RGB"))
+    assert np.array_equal(np.asarray(degradation(patch)), expected)
