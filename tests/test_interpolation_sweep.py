@@ -52,7 +52,9 @@ def test_sweep_blends_the_most_natural_checkpoint_and_chooses_within_the_budget(
     pairs = load_benchmark(val)
     for point, model in zip(record["curve"], (psnr_model, natural), strict=True):
         scores = score_set(pairs, lambda lr, m=model: upscale(m, lr, tile=None, dtype="float32"), 4, True)
-        assert (point["psnr"], point["niqe"]) == (round(scores["psnr"], 3), round(scores["niqe"], 3))
+        # alpha 1 is p + (g - p): the GAN's weights up to float rounding, so its scores up to 0.01
+        assert point["psnr"] == pytest.approx(scores["psnr"], abs=0.01)
+        assert point["niqe"] == pytest.approx(scores["niqe"], abs=0.01)
     best = min(record["curve"], key=lambda p: p["niqe"])["alpha"]
     assert record["chosen_alpha"] == best  # a 100 dB budget admits every blend
 

@@ -8,6 +8,7 @@ from hf_srgan.models.generator import (
     WDRN_SMALL,
     ModelLoadError,
     SRGenerator,
+    add_task_vector,
     count_parameters,
     interpolate_generators,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "SRGenerator",
     "VGG19Features",
     "VGGWeightsError",
+    "add_task_vector",
     "build_feature_extractor",
     "count_parameters",
     "interpolate_generators",

@@ -351,19 +351,34 @@ def interpolate_generators(psnr_model: SRGenerator, gan_model: SRGenerator, alph
     both smoother and freer of GAN artefacts than retuning loss weights. ``alpha`` 0 is the PSNR
     model, 1 the GAN.
     """
-    config = psnr_model._hub_mixin_config
-    if config != gan_model._hub_mixin_config:
-        raise ValueError(f"only one architecture interpolates: {config} vs {gan_model._hub_mixin_config}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be within [0, 1], got {alpha}")
-    gan_weights = gan_model.state_dict()
+    return add_task_vector(psnr_model, psnr_model, gan_model, alpha)
+
+
+def add_task_vector(
+    model: SRGenerator, base: SRGenerator, finetuned: SRGenerator, strength: float
+) -> SRGenerator:
+    """``model + strength * (finetuned - base)``, weight by weight: task arithmetic (Ilharco et al., 2023).
+
+    What a fine-tune from `base` learned (a GAN stage's texture) moves onto a sibling fine-tuned
+    from the same `base` (wdrn-x4-real), which stays in the same basin; interpolation is the case
+    ``model is base``.
+    """
+    config = model._hub_mixin_config
+    for other in (base, finetuned):
+        if other._hub_mixin_config != config:
+            raise ValueError(f"only one architecture blends: {config} vs {other._hub_mixin_config}")
+    base_weights, finetuned_weights = base.state_dict(), finetuned.state_dict()
     blended = {
-        name: torch.lerp(weight, gan_weights[name], alpha) if weight.is_floating_point() else weight
-        for name, weight in psnr_model.state_dict().items()
+        name: weight + strength * (finetuned_weights[name] - base_weights[name])
+        if weight.is_floating_point()
+        else weight
+        for name, weight in model.state_dict().items()
     }
-    model = SRGenerator(**config)
-    model.load_state_dict(blended, strict=True)
-    return model.eval()
+    result = SRGenerator(**config)
+    result.load_state_dict(blended, strict=True)
+    return result.eval()
 
 
 def count_parameters(model: nn.Module) -> int:

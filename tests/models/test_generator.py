@@ -10,6 +10,7 @@ from hf_srgan.models import (
     WDRN_SMALL,
     ModelLoadError,
     SRGenerator,
+    add_task_vector,
     count_parameters,
     interpolate_generators,
 )
@@ -168,10 +169,22 @@ def test_interpolation_blends_every_weight_and_keeps_the_ends():
     x = torch.rand(1, 3, 8, 8)
     with torch.no_grad():
         for alpha, expected in ((0.0, psnr_model), (1.0, gan_model)):
-            assert torch.allclose(interpolate_generators(psnr_model, gan_model, alpha)(x), expected(x))
+            blend = interpolate_generators(psnr_model, gan_model, alpha)
+            assert torch.allclose(blend(x), expected(x), atol=1e-6)  # float rounding of p + (g - p)
         halfway = interpolate_generators(psnr_model, gan_model, 0.25).state_dict()
     for name, weight in psnr_model.state_dict().items():
         assert torch.allclose(halfway[name], 0.75 * weight + 0.25 * gan_model.state_dict()[name])
+
+
+def test_a_task_vector_moves_what_a_fine_tune_learned_onto_a_sibling():
+    torch.manual_seed(0)
+    base, finetuned, sibling = SRGenerator(**TINY), SRGenerator(**TINY), SRGenerator(**TINY)
+    moved = add_task_vector(sibling, base, finetuned, 0.5).state_dict()
+    for name, weight in sibling.state_dict().items():
+        expected = weight + 0.5 * (finetuned.state_dict()[name] - base.state_dict()[name])
+        assert torch.allclose(moved[name], expected)
+    with pytest.raises(ValueError, match="one architecture"):
+        add_task_vector(sibling, base, SRGenerator(**{**TINY, "channels": 12}), 0.5)
 
 
 def test_interpolation_refuses_other_architectures_and_alphas():
