@@ -2,13 +2,20 @@
 
     python scripts/interpolation_sweep.py runs/gan-x --alphas 0.5 0.6 0.7 0.8 0.9 1.0 --max_psnr_drop 2.0
     python scripts/interpolation_sweep.py wdrn-x4-gan --psnr_model wdrn-x4 --val_data runs/data/val-bsd200
+    python scripts/interpolation_sweep.py runs/gan-x --onto wdrn-x4-real --psnr_reference wdrn-x4 \
+        --val_data runs/data/val-bsd200-jpeg75 runs/data/val-bsd200-noise runs/data/val-bsd200-blur+jpeg
 
 The GAN weights are a GAN model's, or for a run the EMA of its most natural checkpoint: its
 lowest validation NIQE, whatever its PSNR. Each alpha blends them with the PSNR model (for a
-run, the one it started from; `interpolate_generators`), and the blend is scored on the held-out
-validation split (a run's own) with the trainer's measures (fp32, untiled, Y channel). The choice is the rule
-`gan_comparison.py --choose` applies to checkpoints: the lowest NIQE within `--max_psnr_drop` dB
-of the PSNR model (alpha 0). The sweep is added to docs/interpolation.json, keyed by source, for
+run, the one it started from): ``psnr + alpha * (gan - psnr)``. The blend is scored on the held-out
+validation split(s) (a run's own) with the trainer's measures (fp32, untiled, Y channel), and
+the choice is the rule `gan_comparison.py --choose` applies to checkpoints: the lowest NIQE
+within `--max_psnr_drop` dB of the PSNR model (alpha 0), means over the sets.
+
+`--onto` moves the GAN's change onto a sibling of the PSNR model instead (task arithmetic,
+``onto + alpha * (gan - psnr)``): GAN texture for wdrn-x4-real, whose own GAN stage on degraded
+inputs is costly. `--psnr_reference` then keeps only blends at least as sharp as that model on
+every set, the degraded benchmark's condition. The sweep is added to docs/interpolation.json for
 the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...` bundles the blend.
 """
 
@@ -23,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from hf_srgan.evaluation import load_benchmark, score_set  # noqa: E402
 from hf_srgan.inference import upscale  # noqa: E402
-from hf_srgan.models import SRGenerator, interpolate_generators  # noqa: E402
+from hf_srgan.models import SRGenerator, add_task_vector  # noqa: E402
 from hf_srgan.training import checkpoint_dirs, checkpoint_generator  # noqa: E402
 from scripts.gan_comparison import best_point, run_summary  # noqa: E402
 
@@ -39,21 +46,48 @@ def most_natural_step(run_dir: Path) -> int:
     return min(curve, key=lambda p: p["niqe"])["step"]
 
 
-def sweep(psnr_model: SRGenerator, gan_model: SRGenerator, pairs: list, alphas: list[float]) -> list[dict]:
-    """Validation PSNR and NIQE of each blend; alpha 0 (the PSNR model) is always scored first."""
-    curve = []
-    for alpha in sorted({0.0, *alphas}):
-        blend = interpolate_generators(psnr_model, gan_model, alpha)
+def score(model: SRGenerator, sets: dict[str, list], label: str) -> dict:
+    """Validation PSNR and NIQE per set, and their means over the sets."""
+    per_set = {}
+    for name, pairs in sets.items():
         scores = score_set(
             pairs,
-            lambda lr, m=blend: upscale(m, lr, tile=None, dtype="float32"),
-            shave=blend.scale,
+            lambda lr: upscale(model, lr, tile=None, dtype="float32"),
+            shave=model.scale,
             with_niqe=True,
-            desc=f"alpha {alpha:.2f}",
+            desc=f"{label} {name}",
         )
-        curve.append({"alpha": alpha, "psnr": round(scores["psnr"], 3), "niqe": round(scores["niqe"], 3)})
-        print(f"alpha {alpha:.2f}: {scores['psnr']:.2f} dB, NIQE {scores['niqe']:.2f}", flush=True)
+        per_set[name] = {"psnr": round(scores["psnr"], 3), "niqe": round(scores["niqe"], 3)}
+    means = {key: round(sum(s[key] for s in per_set.values()) / len(per_set), 3) for key in ("psnr", "niqe")}
+    return {**means, "sets": per_set}
+
+
+def sweep(
+    psnr_model: SRGenerator,
+    gan_model: SRGenerator,
+    onto: SRGenerator,
+    sets: dict[str, list],
+    alphas: list[float],
+) -> list[dict]:
+    """Scores of ``onto + alpha * (gan - psnr)`` for each alpha; alpha 0 (`onto` itself) comes first."""
+    curve = []
+    for alpha in sorted({0.0, *alphas}):
+        point = {
+            "alpha": alpha,
+            **score(add_task_vector(onto, psnr_model, gan_model, alpha), sets, f"alpha {alpha:.2f}"),
+        }
+        curve.append(point)
+        print(
+            f"alpha {alpha:.2f}: {point['psnr']:.2f} dB, NIQE {point['niqe']:.2f} {point['sets']}", flush=True
+        )
     return curve
+
+
+def above_reference(curve: list[dict], reference: dict) -> dict | None:
+    """The lowest mean NIQE among blends at least as sharp (PSNR) as the reference on every set."""
+    floors = {name: scores["psnr"] for name, scores in reference["sets"].items()}
+    fits = [p for p in curve if all(p["sets"][name]["psnr"] >= floor for name, floor in floors.items())]
+    return min(fits, key=lambda p: p["niqe"], default=None)
 
 
 def main() -> None:
@@ -64,16 +98,25 @@ def main() -> None:
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     parser.add_argument("--step", type=int, help="run's checkpoint (default: its lowest NIQE)")
     parser.add_argument("--psnr_model", help="default: the model the run started from")
-    parser.add_argument("--val_data", help="held-out benchmark folder (default: the run's first)")
+    parser.add_argument(
+        "--val_data", nargs="+", help="held-out benchmark folder(s) (default: the run's first)"
+    )
     parser.add_argument("--max_psnr_drop", type=float, default=2.0)
+    parser.add_argument(
+        "--onto", help="a sibling fine-tuned from the PSNR model: sweep onto + alpha * (GAN - PSNR model)"
+    )
+    parser.add_argument(
+        "--psnr_reference",
+        help="choose among blends whose PSNR is at least this model's on every set (not --max_psnr_drop)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
 
     run_config = Path(args.gan) / "train_config.json"
     config = json.loads(run_config.read_text()) if run_config.is_file() else {}
     psnr_name = args.psnr_model or config.get("init_generator")
-    val_data = args.val_data or (config.get("val_data") or [None])[0]
-    if psnr_name is None or val_data is None:
+    val_data = args.val_data or (config.get("val_data") or [])[:1]
+    if psnr_name is None or not val_data:
         parser.error("a GAN model (not a run) needs --psnr_model and --val_data")
     psnr_model = SRGenerator.from_pretrained(psnr_name)
     step = None
@@ -82,19 +125,26 @@ def main() -> None:
         gan_model = checkpoint_generator(Path(args.gan), step)
     else:
         gan_model = SRGenerator.from_pretrained(args.gan)
-    pairs = load_benchmark(val_data, psnr_model.scale)
-    curve = sweep(psnr_model, gan_model, pairs, args.alphas)
-    chosen = best_point(curve, args.max_psnr_drop)  # the first point, alpha 0, is the reference
+    onto = SRGenerator.from_pretrained(args.onto) if args.onto else psnr_model
+    sets = {Path(folder).name: load_benchmark(folder, psnr_model.scale) for folder in val_data}
+    curve = sweep(psnr_model, gan_model, onto, sets, args.alphas)
     record = {
         "psnr_model": psnr_name,
+        "onto": args.onto,
         "step": step,
-        "validation_set": Path(val_data).name,
-        "max_psnr_drop": args.max_psnr_drop,
+        "validation_set": ", ".join(sets),
         "curve": curve,
-        "chosen_alpha": chosen["alpha"] if chosen else None,
     }
+    if args.psnr_reference:
+        reference = score(SRGenerator.from_pretrained(args.psnr_reference), sets, args.psnr_reference)
+        record["psnr_reference"] = {"model": args.psnr_reference, **reference}
+        chosen = above_reference(curve, reference)
+    else:
+        record["max_psnr_drop"] = args.max_psnr_drop
+        chosen = best_point(curve, args.max_psnr_drop)  # the first point, alpha 0, is the reference
+    record["chosen_alpha"] = chosen["alpha"] if chosen else None
     summary = json.loads(args.output.read_text()) if args.output.is_file() else {}
-    summary[args.gan] = record
+    summary[args.gan if not args.onto else f"{args.gan} onto {args.onto}"] = record
     args.output.write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: v for k, v in record.items() if k != "curve"}))
 
