@@ -351,15 +351,19 @@ def gan_recipe_table(runs: dict) -> str:
         "|---|---|---|---|",
     ]
     for labels in recipes.values():
-        points = {
-            seed_of(runs[label]["command"]): best_point(runs[label]["curve"], GAN_PSNR_BUDGET)
-            for label in labels
-        }
+        # A list, not a dict by seed: a recipe rerun with the same seed is a run of its own.
+        points = sorted(
+            (
+                (seed_of(runs[label]["command"]), best_point(runs[label]["curve"], GAN_PSNR_BUDGET))
+                for label in labels
+            ),
+            key=lambda seed_point: seed_point[0],
+        )
         cells = [
             f"{seed}: {p['niqe']:.2f} at {p['step']:,} ({p['psnr']:.2f})" if p else f"{seed}: none"
-            for seed, p in sorted(points.items())
+            for seed, p in points
         ]
-        found = [p["niqe"] for p in points.values() if p]
+        found = [p["niqe"] for _, p in points if p]
         median = f"{statistics.median(found):.2f}" if found else "-"
         lines.append(f"| {labels[0]} | {len(labels)} | {'; '.join(cells)} | {median} |")
     return "\n".join(lines)

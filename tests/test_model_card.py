@@ -8,7 +8,7 @@ from huggingface_hub import ModelCard
 from hf_srgan.cli import main
 from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models
-from scripts.make_model_card import GAN_MODEL, gan_training_text
+from scripts.make_model_card import GAN_MODEL, gan_recipe_table, gan_training_text
 from tests.conftest import REPO_ROOT
 
 
@@ -81,3 +81,17 @@ def test_gan_card_prose_is_rendered_from_the_recorded_runs():
     """Every figure in the GAN stage's prose comes from docs/*.json, which the runs' scripts write."""
     card = (BUNDLED_DIR / GAN_MODEL / "README.md").read_text()
     assert gan_training_text() in card
+
+
+def test_a_recipe_rerun_with_the_same_seed_keeps_its_own_cell():
+    curve = [{"step": 0, "psnr": 28.0, "niqe": 6.5}, {"step": 250, "psnr": 27.5, "niqe": 5.0}]
+    rerun = [{"step": 0, "psnr": 28.0, "niqe": 6.5}, {"step": 250, "psnr": 27.4, "niqe": 5.5}]
+    command = (
+        "accelerate launch train_accelerate.py --phase gan --output_dir runs/{} --seed 15 --adv_weight 0.005"
+    )
+    runs = {
+        "first": {"command": command.format("a"), "curve": curve},
+        "rerun": {"command": command.format("b"), "curve": rerun},
+    }
+    row = gan_recipe_table(runs).splitlines()[-1]
+    assert row == "| first | 2 | 15: 5.00 at 250 (27.50); 15: 5.50 at 250 (27.40) | 5.25 |"
