@@ -137,6 +137,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="with a realistic degradation: share of patches made by the classical one-pass model "
         "(blur, bicubic, noise, JPEG once), as web images resized and saved once are",
     )
+    g.add_argument(
+        "--first_order_noise_probability",
+        type=float,
+        default=0.5,
+        help="chance that the one-pass model adds noise (the first stage's range, at the LR size)",
+    )
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before bicubic downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
     g.add_argument(
@@ -436,11 +442,14 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
 
 def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accelerator) -> DataLoader:
     """The training patches: a cached map-style dataset, or with --streaming a stream sharded per process."""
-    first_order = args.first_order_probability
+    first_order = {
+        "first_order_probability": args.first_order_probability,
+        "first_order_noise_probability": args.first_order_noise_probability,
+    }
     degradation = {
         "bicubic": lambda: Degradation(scale, args.blur_sigma),
-        "realistic": lambda: RealisticDegradation(scale, first_order_probability=first_order),
-        "realistic-light": lambda: RealisticDegradation.light(scale, first_order),
+        "realistic": lambda: RealisticDegradation(scale, **first_order),
+        "realistic-light": lambda: RealisticDegradation.light(scale, **first_order),
     }[args.degradation]()
     sources = {"image_column": args.image_column, "hub_data_files": args.hub_data_files}
     if args.streaming:

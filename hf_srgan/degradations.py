@@ -193,7 +193,9 @@ class RealisticDegradation:
     first_order_noise_probability: float = 0.5  # its noise step; a resized, saved web image has none
 
     @classmethod
-    def light(cls, scale: int = 4, first_order_probability: float = 0.0) -> RealisticDegradation:
+    def light(
+        cls, scale: int = 4, first_order_probability: float = 0.0, first_order_noise_probability: float = 0.5
+    ) -> RealisticDegradation:
         """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`)."""
         return cls(
             scale,
@@ -202,6 +204,7 @@ class RealisticDegradation:
             sinc_probability=0.3,
             clean_probability=0.2,
             first_order_probability=first_order_probability,
+            first_order_noise_probability=first_order_noise_probability,
         )
 
     def first_order(self, hr: Image.Image, target: list[int]) -> torch.Tensor:
