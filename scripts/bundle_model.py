@@ -14,8 +14,10 @@ holding a training.json) continues that model's record, so a model trained in se
 `--interpolate_with wdrn-x4 --alpha 0.8` bundles ESRGAN's blend of the checkpoint with that
 PSNR model instead (the alpha chosen by scripts/interpolation_sweep.py), and records both in
 `training.json`; the source may then also be a bundled model (`bundle_model.py wdrn-x4-gan
-wdrn-x4-gan --interpolate_with wdrn-x4 --alpha 0.9`), whose record it keeps. The README card
-is written afterwards by scripts/make_model_card.py.
+wdrn-x4-gan --interpolate_with wdrn-x4 --alpha 0.9`), whose record it keeps. `--add_task_vector
+wdrn-x4-gan wdrn-x4 0.5` then adds half of what the GAN stage changed in wdrn-x4 (task arithmetic,
+strength chosen by `interpolation_sweep.py --onto`). The README card is written afterwards by
+scripts/make_model_card.py.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from hf_srgan.models import SRGenerator, interpolate_generators
+from hf_srgan.models import SRGenerator, add_task_vector, interpolate_generators
 from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,22 +148,39 @@ def main() -> None:
     )
     parser.add_argument("--interpolate_with", help="PSNR model to blend the weights with (ESRGAN)")
     parser.add_argument("--alpha", type=float, help="weight of the source in the blend")
+    parser.add_argument(
+        "--add_task_vector",
+        nargs=3,
+        metavar=("FINETUNED", "BASE", "STRENGTH"),
+        help="then add STRENGTH x (FINETUNED - BASE), e.g. wdrn-x4-gan wdrn-x4 0.5 (GAN texture)",
+    )
     args = parser.parse_args()
     if (args.interpolate_with is None) != (args.alpha is None):
         parser.error("--interpolate_with and --alpha go together")
 
     if Path(args.source).is_dir():
         model, record = run_bundle(Path(args.source), args.step, args.log, args.hardware)
-    elif args.source in bundled_models() and args.interpolate_with:
+    elif args.source in bundled_models() and (args.interpolate_with or args.add_task_vector):
         model = SRGenerator.from_pretrained(args.source)
         record = json.loads((BUNDLED_DIR / args.source / "training.json").read_text())
-        if "interpolation" in record:
-            raise SystemExit(f"error: {args.source} is already a blend; bundle its run or its GAN again")
+        if (
+            args.interpolate_with
+            and "interpolation" in record
+            or args.add_task_vector
+            and "task_vector" in record
+        ):
+            raise SystemExit(f"error: {args.source} already had that done; bundle its run or its GAN again")
     else:
-        parser.error(f"{args.source} is neither a run folder nor, with --interpolate_with, a bundled model")
+        parser.error(f"{args.source} is neither a run folder nor, with a blend, a bundled model")
     if args.interpolate_with:
         model = interpolate_generators(SRGenerator.from_pretrained(args.interpolate_with), model, args.alpha)
         record["interpolation"] = {"psnr_model": args.interpolate_with, "alpha": args.alpha}
+    if args.add_task_vector:
+        finetuned, base, strength = args.add_task_vector
+        model = add_task_vector(
+            model, SRGenerator.from_pretrained(base), SRGenerator.from_pretrained(finetuned), float(strength)
+        )
+        record["task_vector"] = {"finetuned": finetuned, "base": base, "strength": float(strength)}
     target = BUNDLED_DIR / args.name
     shutil.rmtree(target, ignore_errors=True)
     model.save_pretrained(target)
@@ -170,6 +189,7 @@ def main() -> None:
         f"bundled {args.source} as {target}: {len(record['stages'])} stage(s), "
         f"{record['steps']} steps, {record['train_seconds'] / 3600:.2f} h"
         + (f", blended {args.alpha} with {args.interpolate_with}" if args.interpolate_with else "")
+        + (f", plus {args.add_task_vector}" if args.add_task_vector else "")
     )
 
 
