@@ -64,10 +64,15 @@ def ema_average(decay: float) -> Callable[[torch.Tensor, torch.Tensor, torch.Ten
 
 
 # --- checkpoints: written to a temporary folder, then renamed, so a killed run never leaves half of one
+def checkpoint_step(checkpoint: Path) -> int:
+    """The step a checkpoint folder (`step_<n>`) was saved at."""
+    return int(Path(checkpoint).name.split("_")[1])
+
+
 def checkpoint_dirs(output_dir: Path) -> list[Path]:
     """Complete checkpoints (with a trainer state) of a run, oldest first."""
     found = [p for p in (Path(output_dir) / "checkpoints").glob("step_*") if (p / TRAINER_STATE).is_file()]
-    return sorted(found, key=lambda p: int(p.name.split("_")[1]))
+    return sorted(found, key=checkpoint_step)
 
 
 def prune_checkpoints(output_dir: Path, keep: int) -> None:

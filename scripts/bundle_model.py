@@ -34,7 +34,7 @@ from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from hf_srgan.training import checkpoint_dirs, checkpoint_generator  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step  # noqa: E402
 from train_accelerate import parse_args  # noqa: E402
 
 # GAN-phase options whose default changed behaviour for runs made before the option existed:
@@ -132,7 +132,7 @@ def run_bundle(
     }
     if step is None and (run_dir / "final").is_dir():
         return SRGenerator.from_pretrained(run_dir / "final"), record
-    return checkpoint_generator(run_dir, int(checkpoint.name.split("_")[1])), record
+    return checkpoint_generator(run_dir, checkpoint_step(checkpoint)), record
 
 
 def main() -> None:

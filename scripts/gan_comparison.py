@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from hf_srgan.training import checkpoint_dirs  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, checkpoint_step  # noqa: E402
 from scripts.bundle_model import command_line  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "gan_comparison.json"
@@ -72,7 +72,7 @@ def best_point(curve: list[dict], max_psnr_drop: float, steps: set[int] | None =
 def choose(run_dir: Path, max_psnr_drop: float) -> dict:
     """The checkpointed validation point with the lowest NIQE within the PSNR budget."""
     curve = run_summary(run_dir)["curve"]
-    saved = {int(p.name.split("_")[1]) for p in checkpoint_dirs(run_dir)}
+    saved = {checkpoint_step(p) for p in checkpoint_dirs(run_dir)}
     point = best_point(curve, max_psnr_drop, saved)
     if point is None:
         floor = curve[0]["psnr"] - max_psnr_drop

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from hf_srgan.evaluation import load_benchmark, score_set  # noqa: E402
 from hf_srgan.inference import upscale  # noqa: E402
 from hf_srgan.models import SRGenerator, add_task_vector  # noqa: E402
-from hf_srgan.training import checkpoint_dirs, checkpoint_generator  # noqa: E402
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step  # noqa: E402
 from scripts.gan_comparison import best_point, run_summary  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "interpolation.json"
@@ -39,7 +39,7 @@ OUTPUT = ROOT / "docs" / "interpolation.json"
 
 def most_natural_step(run_dir: Path) -> int:
     """The checkpointed validation step with the lowest NIQE, ignoring PSNR."""
-    saved = {int(p.name.split("_")[1]) for p in checkpoint_dirs(run_dir)}
+    saved = {checkpoint_step(p) for p in checkpoint_dirs(run_dir)}
     curve = [p for p in run_summary(run_dir)["curve"] if p["step"] in saved and p["step"] > 0]
     if not curve:
         raise SystemExit(f"error: {run_dir} has no validated checkpoint after step 0")

@@ -147,8 +147,9 @@ def real_versus_default(results: dict) -> str:
 def real_blend_text() -> str:
     """How much GAN texture the shipped weights carry, and the held-out sweep that chose it."""
     sweep = json.loads(REAL_TASK_VECTOR.read_text()).get(f"{GAN_MODEL} onto {REAL_MODEL}")
-    vector = training_info(REAL_MODEL).get("task_vector")
-    if not (sweep and vector):
+    info = training_info(REAL_MODEL)
+    vector, blend = info.get("task_vector"), info.get("interpolation")
+    if not (sweep and vector and blend):
         return ""
     points = "; ".join(
         f"{p['alpha']:g}: " + ", ".join(f"{s['psnr']:.2f}/{s['niqe']:.2f}" for s in p["sets"].values())
@@ -164,8 +165,7 @@ def real_blend_text() -> str:
         f"(`python scripts/interpolation_sweep.py {GAN_MODEL} --psnr_model {DEFAULT_MODEL} --onto "
         f"{REAL_MODEL} --psnr_reference {DEFAULT_MODEL} --output docs/real_task_vector.json --val_data ...`, "
         "run before the vector was added, on the last stage's weights blended "
-        f"{training_info(REAL_MODEL)['interpolation']['alpha']:g} / "
-        f"{1 - training_info(REAL_MODEL)['interpolation']['alpha']:.1f} with `{DEFAULT_MODEL}`'s, a weight "
+        f"{blend['alpha']:g} / {1 - blend['alpha']:.1f} with `{blend['psnr_model']}`'s, a weight "
         "picked on the same copies from 0.7 and 0.5), PSNR/NIQE on "
         f"{sweep['validation_set']}: {points} (`{DEFAULT_MODEL}`: {reference})."
     )
