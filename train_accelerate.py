@@ -39,7 +39,7 @@ from hf_srgan.data import (
     ignore_stop_signals,
     load_image_sources,
 )
-from hf_srgan.degradations import RealisticDegradation
+from hf_srgan.degradations import RealisticDegradation, gaussian_lowpass
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
 from hf_srgan.losses import AdversarialLoss, PerceptualLoss, TextureLoss, grid_loss, pixel_loss
@@ -232,9 +232,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="the 'srgan' critic sees its input at a random offset below this (0 = off; 8 = its stride grid)",
     )
+    g.add_argument(
+        "--critic_highpass",
+        type=float,
+        default=0.0,
+        help="the 'srgan' critic sees only the image minus its Gaussian blur of this sigma (px) (0 = off)",
+    )
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
     g.add_argument("--pixel_weight", type=float, default=0.0, help="extra pixel term with a perceptual loss")
+    g.add_argument(
+        "--pixel_lowpass",
+        type=float,
+        default=0.0,
+        help="the pixel term compares Gaussian blurs of this sigma (px) of SR and HR, leaving the finer "
+        "band to the adversarial and perceptual terms (FSSR's frequency separation; 0 = off)",
+    )
     g.add_argument(
         "--texture_weight",
         type=float,
@@ -315,6 +328,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--critic_warmup_steps needs --phase gan with a --discriminator, and a count >= 0")
     if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
+    if args.critic_highpass > 0 and args.discriminator != "srgan":
+        p.error("--critic_highpass applies to --discriminator srgan")
     if args.push_to_hub:
         # Checked before training, not hours later at upload time.
         if not args.hub_model_id:
@@ -427,7 +442,9 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
     if args.discriminator == "none":
         return None
     if args.discriminator == "srgan":
-        return SRGANDiscriminator(spectral_norm=args.spectral_norm, max_shift=args.critic_shift)
+        return SRGANDiscriminator(
+            spectral_norm=args.spectral_norm, max_shift=args.critic_shift, highpass_sigma=args.critic_highpass
+        )
     layers = tuple(parse_layer_weights(args.critic_layers or CRITIC_LAYERS[args.feature_backbone]))
     features = build_feature_extractor(
         args.feature_backbone, layers, args.vgg_weights, upsample=args.critic_upsample
@@ -588,7 +605,13 @@ def gan_step_fn(
         sr = generator(lr_batch)
         loss = args.content_weight * content_loss(sr.float(), hr_batch)
         if args.pixel_weight > 0:
-            loss = loss + args.pixel_weight * train_pixel_loss(sr.float(), hr_batch)
+            sr_band, hr_band = sr.float(), hr_batch
+            if args.pixel_lowpass > 0:
+                sr_band, hr_band = (
+                    gaussian_lowpass(sr, args.pixel_lowpass),
+                    gaussian_lowpass(hr_batch, args.pixel_lowpass),
+                )
+            loss = loss + args.pixel_weight * train_pixel_loss(sr_band, hr_band)
         if texture_loss is not None:
             loss = loss + args.texture_weight * texture_loss(sr.float(), hr_batch)
         if args.grid_weight > 0:

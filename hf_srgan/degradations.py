@@ -53,12 +53,26 @@ def sinc_kernel(size: int, cutoff: float) -> torch.Tensor:
     return (kernel / kernel.sum()).float()
 
 
-def _filter(image: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Convolve a (3, H, W) image with a 2-D kernel, reflecting at the borders."""
+def filter2d(images: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Convolve (C, H, W) or (N, C, H, W) images channel by channel, reflecting at the borders."""
+    batch = images if images.dim() == 4 else images[None]
     pad = kernel.shape[-1] // 2
-    padded = F.pad(image[None], (pad, pad, pad, pad), mode="reflect")
-    weight = kernel[None, None].expand(3, 1, *kernel.shape)
-    return F.conv2d(padded, weight, groups=3)[0]
+    padded = F.pad(batch, (pad, pad, pad, pad), mode="reflect")
+    weight = kernel.to(batch)[None, None].expand(batch.shape[1], 1, *kernel.shape)
+    filtered = F.conv2d(padded, weight, groups=batch.shape[1])
+    return filtered if images.dim() == 4 else filtered[0]
+
+
+def gaussian_lowpass(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur (`sigma` px) of an image batch, in float32 whatever the autocast around it.
+
+    Frequency separation (FSSR, Fritsche et al. 2019) splits an image into this low band and the
+    rest. bf16 would round the blurred values to about 3 digits, coarser than the SR errors a
+    pixel loss on them compares.
+    """
+    size = 2 * math.ceil(3 * sigma) + 1
+    with torch.autocast(images.device.type, enabled=False):
+        return filter2d(images.float(), gaussian_kernel(size, sigma, sigma, 0.0))
 
 
 def _to_tensor(image: Image.Image) -> torch.Tensor:
@@ -98,7 +112,7 @@ class DegradationStage:
         size = self.kernel_sizes[int(torch.randint(len(self.kernel_sizes), ()))]
         sigma_x, sigma_y = _uniform(*self.blur_sigma), _uniform(*self.blur_sigma)
         beta = _uniform(*self.beta) if _chance(self.generalized_probability) else 2.0
-        return _filter(image, gaussian_kernel(size, sigma_x, sigma_y, _uniform(0, math.pi), beta))
+        return filter2d(image, gaussian_kernel(size, sigma_x, sigma_y, _uniform(0, math.pi), beta))
 
     def resize(self, image: torch.Tensor) -> torch.Tensor:
         up, down, _ = self.resize_probabilities
@@ -225,7 +239,7 @@ class RealisticDegradation:
             return image
         size = self.sinc_kernel_sizes[int(torch.randint(len(self.sinc_kernel_sizes), ()))]
         cutoff = _uniform(math.pi / 3, math.pi) if size < 13 else _uniform(math.pi / 5, math.pi)
-        return _filter(image, sinc_kernel(size, cutoff)).clamp(0, 1)
+        return filter2d(image, sinc_kernel(size, cutoff)).clamp(0, 1)
 
     def __call__(self, hr: Image.Image) -> Image.Image:
         target = [hr.height // self.scale, hr.width // self.scale]

@@ -9,7 +9,14 @@ import torch
 from PIL import Image
 
 from hf_srgan.data import SRPatchDataset, load_image_source
-from hf_srgan.degradations import DegradationStage, RealisticDegradation, gaussian_kernel, sinc_kernel
+from hf_srgan.degradations import (
+    DegradationStage,
+    RealisticDegradation,
+    filter2d,
+    gaussian_kernel,
+    gaussian_lowpass,
+    sinc_kernel,
+)
 
 
 @pytest.fixture
@@ -75,3 +82,17 @@ def test_the_first_order_model_is_a_bicubic_downscale_saved_as_jpeg(patch):
     patch.resize((24, 24), Image.Resampling.BICUBIC).save(buffer, format="JPEG", quality=75)
     expected = np.asarray(Image.open(buffer).convert("RGB"))
     assert np.array_equal(np.asarray(degradation(patch)), expected)
+
+
+def test_gaussian_lowpass_keeps_shading_drops_fine_texture_and_stays_float32():
+    torch.manual_seed(0)
+    ramp = torch.linspace(0, 1, 48).expand(2, 3, 48, 48)
+    checker = (torch.arange(48)[:, None] + torch.arange(48)[None, :]) % 2 * 0.2
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = gaussian_lowpass(ramp + checker, sigma=1.5)
+    assert low.dtype == torch.float32
+    inner = (..., slice(8, -8), slice(8, -8))  # away from the reflected borders
+    assert torch.allclose(low[inner], (ramp + 0.1)[inner], atol=2e-3)  # the checker's mean stays
+    images = torch.rand(2, 3, 20, 20)
+    kernel = gaussian_kernel(7, 1.0, 1.0, 0.0)
+    assert torch.allclose(filter2d(images, kernel)[1], filter2d(images[1], kernel))

@@ -99,16 +99,23 @@ def vgg_weights(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("backbone", "discriminator", "adversarial_loss"),
+    ("backbone", "discriminator", "adversarial_loss", "frequency_separation"),
     [
-        ("vgg19", "srgan", "wgan-gp"),
-        ("vgg19", "features", "wgan-gp"),
-        ("efficientnet_lite0", "features", "hinge"),
-        ("efficientnet_lite0", "none", "wgan-gp"),
+        ("vgg19", "srgan", "wgan-gp", {"pixel_lowpass": 1.5, "critic_highpass": 1.5}),
+        ("vgg19", "features", "wgan-gp", {}),
+        ("efficientnet_lite0", "features", "hinge", {}),
+        ("efficientnet_lite0", "none", "wgan-gp", {"pixel_lowpass": 1.5}),
     ],
 )
 def test_gan_phase_runs_from_a_pretrained_generator(
-    data_dir, pretrained, vgg_weights, tmp_path, backbone, discriminator, adversarial_loss
+    data_dir,
+    pretrained,
+    vgg_weights,
+    tmp_path,
+    backbone,
+    discriminator,
+    adversarial_loss,
+    frequency_separation,
 ):
     layers = {"vgg19": "relu2_2,relu3_4", "efficientnet_lite0": "stage2,stage3"}[backbone]
     run(
@@ -127,6 +134,8 @@ def test_gan_phase_runs_from_a_pretrained_generator(
             discriminator=discriminator,
             adversarial_loss=adversarial_loss,
             n_critic=2,
+            pixel_weight=1.0,
+            **frequency_separation,
             val_data=data_dir / "benchmark" / "Set5",
             val_niqe=True,
             eval_every=4,
@@ -164,6 +173,12 @@ def test_critic_warm_up_runs_once_and_not_again_on_resume(data_dir, pretrained, 
     resumed = run(common_args(data_dir, tmp_path, **gan_args, max_steps=4, resume_from_checkpoint="latest"))
     assert "at step 2" in resumed.stdout and "critic warm-up" not in resumed.stdout
     assert trainer_state(tmp_path)["step"] == 4
+
+
+def test_critic_highpass_needs_the_srgan_critic(data_dir, pretrained, tmp_path):
+    args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final", max_steps=2)
+    result = run([*args, "--discriminator=features", "--critic_highpass=1.5"], check=False)
+    assert result.returncode == 2 and "--critic_highpass applies to --discriminator srgan" in result.stderr
 
 
 def test_gan_phase_refuses_to_start_without_a_content_loss(data_dir, pretrained, tmp_path):

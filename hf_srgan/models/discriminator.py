@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from hf_srgan.degradations import gaussian_lowpass
 from hf_srgan.models.features import feature_channels, random_shift_crop
 
 
@@ -37,11 +38,22 @@ class SRGANDiscriminator(nn.Module):
     Its three stride-2 convs see the image on an 8-px grid, and a generator trained against it
     learns blotches that repeat every 8 px. With `max_shift` each call in training mode sees the
     input at a random offset (`random_shift_crop`), so no grid position is special.
+
+    With `highpass_sigma` it sees only the image minus its Gaussian blur (FSSR's frequency
+    separation): it cannot score colour or shading, which the pixel loss already fixes, and judges
+    texture alone.
     """
 
-    def __init__(self, base_channels: int = 64, spectral_norm: bool = False, max_shift: int = 0) -> None:
+    def __init__(
+        self,
+        base_channels: int = 64,
+        spectral_norm: bool = False,
+        max_shift: int = 0,
+        highpass_sigma: float = 0.0,
+    ) -> None:
         super().__init__()
         self.max_shift = max_shift
+        self.highpass_sigma = highpass_sigma
         widths = [base_channels * m for m in (1, 1, 2, 2, 4, 4, 8, 8)]
         layers: list[nn.Module] = []
         in_ch = 3
@@ -53,6 +65,8 @@ class SRGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
+        if self.highpass_sigma > 0:
+            x = (x - gaussian_lowpass(x, self.highpass_sigma)).to(x.dtype)
         return self.head(self.features(x)).mean(dim=(1, 2, 3))
 
 

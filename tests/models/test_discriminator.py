@@ -33,6 +33,17 @@ def test_srgan_critic_sees_a_random_offset_only_while_training():
     assert critic(image).item() == critic(image).item()
 
 
+@pytest.mark.parametrize(("sigma", "blind"), [(1.5, True), (0.0, False)])
+def test_highpass_critic_is_blind_to_colour_shifts(sigma, blind):
+    """Shading and colour are the pixel loss's job: the high-pass critic gets no gradient along them."""
+    torch.manual_seed(0)
+    critic = SRGANDiscriminator(base_channels=8, highpass_sigma=sigma).eval()
+    image = (torch.rand(1, 3, 48, 48) * 0.5).requires_grad_()
+    critic(image).backward()
+    along_a_constant_shift = image.grad.sum(dim=(2, 3)).abs().max() / image.grad.abs().sum()
+    assert (along_a_constant_shift < 1e-6) == blind
+
+
 def test_spectral_norm_option():
     critic = SRGANDiscriminator(base_channels=8, spectral_norm=True)
     assert any("parametrizations" in name for name, _ in critic.named_parameters())
