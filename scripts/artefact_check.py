@@ -96,7 +96,7 @@ def main() -> None:
             flush=True,
         )
     if args.output:
-        args.output.write_text(json.dumps(rows, indent=1) + "\n")
+        args.output.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":
