@@ -560,6 +560,7 @@ def frequency_separation_text(runs: dict, sweeps: dict, chosen_at) -> str:
     }
     labels = [*by_seed.values(), *variants.values()]
     baseline = "(b) + shifted critic, drift term, grid, seed 16, rerun"  # the shipped recipe, blended too
+    pixel_only = f"{recipe} 1.5, pixel loss only, seed 16"  # no critic high-pass
 
     def arrival(label: str) -> str:
         step = next((p["step"] for p in runs[label]["curve"] if p["niqe"] < 5.5), None)
@@ -615,6 +616,9 @@ image minus that blur, so it cannot score colour or shading; the shipped recipe 
   same way, reached at best {blend_text(baseline)}: a blend cannot add texture the run never
   learned. With the same seed, frequency separation ends
   {blended(baseline)["niqe"] - blended(by_seed[16])["niqe"]:.2f} NIQE lower after blending.
+- Which half does the work? The pixel low-pass alone (no `--critic_highpass`), seed 16: most
+  natural {lowest_text(pixel_only)}, blended {blend_text(pixel_only)}, against
+  {blend_text(by_seed[16])} with both halves and {blended(baseline)["niqe"]:.2f} with neither.
 - Two variants with seed 15: {variant_text}.
 
 {verdict}. Frequency separation gave texture on both seeds and every variant tried, but no
