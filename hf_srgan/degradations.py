@@ -10,6 +10,7 @@ reproducible. Only the LR image is degraded; the HR target stays clean.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass, field
@@ -70,9 +71,14 @@ def gaussian_lowpass(images: torch.Tensor, sigma: float) -> torch.Tensor:
     rest. bf16 would round the blurred values to about 3 digits, coarser than the SR errors a
     pixel loss on them compares.
     """
-    size = 2 * math.ceil(3 * sigma) + 1
     with torch.autocast(images.device.type, enabled=False):
-        return filter2d(images.float(), gaussian_kernel(size, sigma, sigma, 0.0))
+        return filter2d(images.float(), _lowpass_kernel(sigma))
+
+
+@functools.lru_cache(maxsize=8)
+def _lowpass_kernel(sigma: float) -> torch.Tensor:
+    """The isotropic kernel of `gaussian_lowpass`, made once: a GAN step blurs five batches with it."""
+    return gaussian_kernel(2 * math.ceil(3 * sigma) + 1, sigma, sigma, 0.0)
 
 
 def _to_tensor(image: Image.Image) -> torch.Tensor:

@@ -163,12 +163,10 @@ def main() -> None:
     elif args.source in bundled_models() and (args.interpolate_with or args.add_task_vector):
         model = SRGenerator.from_pretrained(args.source)
         record = json.loads((BUNDLED_DIR / args.source / "training.json").read_text())
-        if (
-            args.interpolate_with
-            and "interpolation" in record
-            or args.add_task_vector
-            and "task_vector" in record
-        ):
+        repeated = (args.interpolate_with and "interpolation" in record) or (
+            args.add_task_vector and "task_vector" in record
+        )
+        if repeated:
             raise SystemExit(f"error: {args.source} already had that done; bundle its run or its GAN again")
     else:
         parser.error(f"{args.source} is neither a run folder nor, with a blend, a bundled model")

@@ -504,6 +504,17 @@ split:
 {interpolation_text(sweeps)}"""
 
 
+def most_natural_text(run: dict) -> str:
+    """A comparison run's lowest-NIQE validation point, whatever its PSNR, as prose."""
+    point = min(run["curve"], key=lambda p: p["niqe"])
+    return f"NIQE {point['niqe']:.2f} at step {point['step']:,} ({point['psnr']:.2f} dB)"
+
+
+def chosen_blend(sweep: dict) -> dict:
+    """The point of an interpolation sweep (docs/interpolation.json) that its rule chose."""
+    return next(p for p in sweep["curve"] if p["alpha"] == sweep["chosen_alpha"])
+
+
 def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
     """The 2026-12-06 questions: a texture loss, the pixel weight 0.5 again, and larger patches."""
     recipe = "(b) + shifted critic, drift term, grid"
@@ -518,13 +529,8 @@ def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
     def pace(label: str) -> float:
         return runs[label]["train_seconds"] / runs[label]["steps"]
 
-    def lowest(label: str) -> dict:
-        """A run's most natural point, whatever its PSNR."""
-        return min(runs[label]["curve"], key=lambda p: p["niqe"])
-
     def lowest_text(label: str) -> str:
-        point = lowest(label)
-        return f"NIQE {point['niqe']:.2f} at step {point['step']:,} ({point['psnr']:.2f} dB)"
+        return most_natural_text(runs[label])
 
     new_points = [best_point(runs[label]["curve"], GAN_PSNR_BUDGET) for label in [*texture.values(), patch]]
     best_new = min(p["niqe"] for p in new_points if p)
@@ -568,20 +574,16 @@ def frequency_separation_text(runs: dict, sweeps: dict, chosen_at) -> str:
 
     def blended(label: str) -> dict:
         """The run's blend with wdrn-x4 that the interpolation rule picks (docs/interpolation.json)."""
-        sweep = sweeps[re.search(r"--output_dir (\S+)", runs[label]["command"]).group(1)]
-        return next(p for p in sweep["curve"] if p["alpha"] == sweep["chosen_alpha"])
+        return chosen_blend(sweeps[re.search(r"--output_dir (\S+)", runs[label]["command"]).group(1)])
 
     def blend_text(label: str) -> str:
         point = blended(label)
         return f"NIQE {point['niqe']:.2f} at alpha {point['alpha']:g} ({point['psnr']:.2f} dB)"
 
     def lowest_text(label: str) -> str:
-        point = min(runs[label]["curve"], key=lambda p: p["niqe"])
-        return f"NIQE {point['niqe']:.2f} at step {point['step']:,} ({point['psnr']:.2f} dB)"
+        return most_natural_text(runs[label])
 
-    shipped_blend = next(
-        p for p in sweeps[GAN_MODEL]["curve"] if p["alpha"] == sweeps[GAN_MODEL]["chosen_alpha"]
-    )
+    shipped_blend = chosen_blend(sweeps[GAN_MODEL])
     seed16_plain = min(p["niqe"] for p in runs["(b) + shifted critic, drift term, grid, seed 16"]["curve"])
     late_psnr = [p["psnr"] for label in labels for p in runs[label]["curve"] if p["step"] >= 1000]
     best = min(blended(label)["niqe"] for label in labels)
