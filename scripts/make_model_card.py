@@ -14,6 +14,7 @@ the README.md card of each bundled folder, and the table between the eval marker
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -49,8 +50,9 @@ CRITIC_SCORES = ROOT / "docs" / "critic_scores.json"  # scripts/critic_scores.py
 ARTEFACTS = ROOT / "docs" / "artefact_check.json"  # scripts/artefact_check.py --output
 INTERPOLATION = ROOT / "docs" / "interpolation.json"  # scripts/interpolation_sweep.py
 GAN_PSNR_BUDGET = 2.0  # dB below wdrn-x4 on the held-out split: how wdrn-x4-gan's checkpoint is chosen
-SHIPPED_RUN = "(b) + shifted critic, drift term, grid (shipped)"  # wdrn-x4-gan's run in GAN_COMPARISON
-SHIPPED_CHECKPOINT = "runs/gan-b-shift-drift-grid:2500"  # its checkpoint, as ARTEFACTS names it
+PREVIOUS_RUN = "(b) + shifted critic, drift term, grid (previous model)"  # wdrn-x4-gan until 2026-12-06
+PREVIOUS_RUN_DIR = "runs/gan-b-shift-drift-grid"  # its run folder, as INTERPOLATION names it
+PREVIOUS_CHECKPOINT = f"{PREVIOUS_RUN_DIR}:2500"  # its checkpoint, as ARTEFACTS names it
 GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
@@ -88,10 +90,11 @@ DESCRIPTIONS = {
     "with L1, for large images on CPUs, where wdrn-x4 is slow; PSNR-oriented, below wdrn-x4 (see "
     "Evaluation).",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like wdrn-x4: the baseline.",
-    "wdrn-x4-gan": "wdrn-x4 fine-tuned as an SRGAN: L1 + ImageNet (EfficientNet-Lite0) perceptual "
-    "loss, a grid penalty, and WGAN-GP against the SRGAN critic seeing random offsets, with a drift "
-    "term, then blended 0.9/0.1 with wdrn-x4's weights (ESRGAN's network interpolation). Invents "
-    "natural-looking texture (lower NIQE) at some cost in PSNR (see Evaluation).",
+    "wdrn-x4-gan": "wdrn-x4 fine-tuned as an SRGAN with frequency separation: L1 on Gaussian blurs "
+    "(sigma 1 px) of SR and HR + ImageNet (EfficientNet-Lite0) perceptual loss + a grid penalty, and "
+    "WGAN-GP against the SRGAN critic seeing only the image minus its blur (sigma 2 px) at random "
+    "offsets, with a drift term; then blended 0.75/0.25 with wdrn-x4's weights (ESRGAN's network "
+    "interpolation). Invents natural-looking texture (lower NIQE) at some cost in PSNR (see Evaluation).",
 }
 
 
@@ -144,6 +147,13 @@ def real_versus_default(results: dict) -> str:
     )
 
 
+def vector_source(vector: dict) -> str:
+    """The fine-tuned model a task vector was taken from; `commit` when that model was replaced since."""
+    if "commit" in vector:
+        return f"`{vector['finetuned']}` as of commit {vector['commit']}"
+    return f"`{vector['finetuned']}`"
+
+
 def real_blend_text() -> str:
     """How much GAN texture the shipped weights carry, and the held-out sweep that chose it."""
     sweep = json.loads(REAL_TASK_VECTOR.read_text()).get(f"{GAN_MODEL} onto {REAL_MODEL}")
@@ -160,11 +170,11 @@ def real_blend_text() -> str:
     )
     return (
         "Instead, the shipped weights take the GAN stage's texture by task arithmetic: + "
-        f"{vector['strength']:g} x (`{vector['finetuned']}` - `{vector['base']}`). The strength is the "
+        f"{vector['strength']:g} x ({vector_source(vector)} - `{vector['base']}`). The strength is the "
         f"lowest mean NIQE among those at least as sharp as `{DEFAULT_MODEL}` on every held-out copy "
         f"(`python scripts/interpolation_sweep.py {GAN_MODEL} --psnr_model {DEFAULT_MODEL} --onto "
         f"{REAL_MODEL} --psnr_reference {DEFAULT_MODEL} --output docs/real_task_vector.json --val_data ...`, "
-        "run before the vector was added, on the last stage's weights blended "
+        f"run before the vector was added, with {vector_source(vector)}, on the last stage's weights blended "
         f"{blend['alpha']:g} / {1 - blend['alpha']:.1f} with `{blend['psnr_model']}`'s, a weight "
         "picked on the same copies from 0.7 and 0.5), PSNR/NIQE on "
         f"{sweep['validation_set']}: {points} (`{DEFAULT_MODEL}`: {reference})."
@@ -183,8 +193,9 @@ def real_gan_stage_text() -> str:
         for name, scores in last["sets"].items()
     )
     return (
-        f"A GAN stage on it with `{GAN_MODEL}`'s recipe and the same degradations (`{run['command']}`) "
-        f"was stopped at step {last['step']:,} ({run['train_seconds'] / 3600:.2f} h): on the held-out copies "
+        f"A GAN stage on it with the previous `{GAN_MODEL}`'s recipe (commit aa0490c) and the same "
+        f"degradations (`{run['command']}`) was stopped at step {last['step']:,} "
+        f"({run['train_seconds'] / 3600:.2f} h): on the held-out copies "
         f"({changes}) it gave up more PSNR than `{REAL_MODEL}` gains over `{DEFAULT_MODEL}`, so it does "
         "not ship; the `wdrn-x4-gan` column of the crops shows what a GAN stage makes of JPEG and noise."
     )
@@ -275,7 +286,7 @@ def training_section(name: str) -> str:
         vector = info["task_vector"]
         lines.append(
             f"- Then task arithmetic: + {vector['strength']:g} x "
-            f"(`{vector['finetuned']}` - `{vector['base']}`), "
+            f"({vector_source(vector)} - `{vector['base']}`), "
             "weight by weight: the GAN stage's texture moved onto this model (`scripts/bundle_model.py "
             "--add_task_vector`; strength chosen on the held-out degraded copies, docs/real_task_vector.json)"
         )
@@ -458,48 +469,43 @@ def interpolation_text(sweeps: dict) -> str:
         cells = [
             f"{by_alpha[a]['psnr']:.2f} / {by_alpha[a]['niqe']:.2f}" if a in by_alpha else "" for a in alphas
         ]
-        name = (
-            f"`{source}` step {sweep['step']:,}"
-            if sweep["step"] is not None
-            else f"`{source}` before the blend"
-        )
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | alpha {sweep['chosen_alpha']:g} |")
+        row = [f"`{source}` step {sweep['step']:,}", *cells, f"alpha {sweep['chosen_alpha']:g}"]
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
 def blend_text() -> str:
     """How the bundled GAN weights blend the chosen checkpoint with the PSNR model, and why."""
-    blend = training_info(GAN_MODEL)["interpolation"]
+    info = training_info(GAN_MODEL)
+    blend, stage = info["interpolation"], info["stages"][-1]
     sweeps = json.loads(INTERPOLATION.read_text())
-    own = sweeps[GAN_MODEL]
+    own = sweeps[stage["run"]]
     by_alpha = {p["alpha"]: p for p in own["curve"]}
     chosen, alone = by_alpha[blend["alpha"]], by_alpha[1.0]
-    # The swept run: its blends against its own checkpoints (GAN_COMPARISON, by output folder).
-    run, run_sweep = next((k, v) for k, v in sweeps.items() if v["step"] is not None)
+    # The first swept run: its blends against its own checkpoints (GAN_COMPARISON, by output folder).
+    run, run_sweep = next(iter(sweeps.items()))
     run_best = min((p for p in run_sweep["curve"] if p["alpha"] < 1.0), key=lambda p: p["niqe"])
     run_end = next(p for p in run_sweep["curve"] if p["alpha"] == 1.0)
     runs = json.loads(GAN_COMPARISON.read_text())
     label = next(k for k, v in runs.items() if f"--output_dir {run} " in v["command"])
     near = min(runs[label]["curve"], key=lambda p: abs(p["psnr"] - run_best["psnr"]))
     artefacts = json.loads(ARTEFACTS.read_text())
-    return f"""**Network interpolation** (ESRGAN, Wang et al. 2018; 2026-12-06). The bundled weights are not
+    checkpoint = f"{stage['run']}:{stage['steps']}"
+    return f"""**Network interpolation** (ESRGAN, Wang et al. 2018). The bundled weights are not
 that checkpoint alone but a blend of it with `{blend["psnr_model"]}`: every weight
-{1 - blend["alpha"]:.1f} x `{blend["psnr_model"]}`'s + {blend["alpha"]:.1f} x the checkpoint's
-(`python scripts/bundle_model.py {GAN_MODEL} {GAN_MODEL} --interpolate_with {blend["psnr_model"]} --alpha
-{blend["alpha"]:g}`). The alpha is the same rule's choice on the held-out split (`python
-scripts/interpolation_sweep.py {GAN_MODEL} --psnr_model {blend["psnr_model"]} --val_data
-runs/data/{own["validation_set"]}`, run on the weights bundled before the blend, commit fc7a395):
-NIQE is lowest not at the GAN end but at alpha {blend["alpha"]:g},
-{chosen["psnr"]:.2f} dB and NIQE {chosen["niqe"]:.2f} against {alone["psnr"]:.2f} dB and
+{1 - blend["alpha"]:g} x `{blend["psnr_model"]}`'s + {blend["alpha"]:g} x the checkpoint's
+(`python scripts/bundle_model.py {stage["run"]} {GAN_MODEL} --step {stage["steps"]} --interpolate_with
+{blend["psnr_model"]} --alpha {blend["alpha"]:g}`). NIQE is lowest not at the GAN end but at alpha
+{blend["alpha"]:g}: {chosen["psnr"]:.2f} dB and NIQE {chosen["niqe"]:.2f} against {alone["psnr"]:.2f} dB and
 {alone["niqe"]:.2f} for the checkpoint alone, better on both counts. `artefact_check.py` finds no new
 artefact in the blend: period-4 error {artefacts[GAN_MODEL]["lattice_4px"]:.2f} levels (the checkpoint alone
-{artefacts[SHIPPED_CHECKPOINT]["lattice_4px"]:.2f}, `wdrn-x4` {artefacts["wdrn-x4"]["lattice_4px"]:.2f}),
+{artefacts[checkpoint]["lattice_4px"]:.2f}, `wdrn-x4` {artefacts["wdrn-x4"]["lattice_4px"]:.2f}),
 chroma ratio {artefacts[GAN_MODEL]["chroma_ratio"]:.3f}. Blending also beat a run's own
 checkpoints at equal PSNR: run "{label}" (its most natural checkpoint, step {run_sweep["step"]:,}:
 {run_end["psnr"]:.2f} dB, NIQE {run_end["niqe"]:.2f}) blended at alpha {run_best["alpha"]:g} scored
 {run_best["psnr"]:.2f} dB and NIQE {run_best["niqe"]:.2f}, where its checkpoint nearest that PSNR (step
 {near["step"]:,}) scored {near["psnr"]:.2f} dB and NIQE {near["niqe"]:.2f}. PSNR / NIQE on the held-out
-split:
+split (`{PREVIOUS_RUN_DIR}` is the previous model's checkpoint, swept from its bundled weights):
 
 {interpolation_text(sweeps)}"""
 
@@ -513,6 +519,17 @@ def most_natural_text(run: dict) -> str:
 def chosen_blend(sweep: dict) -> dict:
     """The point of an interpolation sweep (docs/interpolation.json) that its rule chose."""
     return next(p for p in sweep["curve"] if p["alpha"] == sweep["chosen_alpha"])
+
+
+def run_blend(runs: dict, sweeps: dict, label: str) -> dict:
+    """A comparison run's blend with wdrn-x4 that the interpolation rule picks (docs/interpolation.json)."""
+    return chosen_blend(sweeps[re.search(r"--output_dir (\S+)", runs[label]["command"]).group(1)])
+
+
+def run_blend_text(runs: dict, sweeps: dict, label: str) -> str:
+    """That blend as prose."""
+    point = run_blend(runs, sweeps, label)
+    return f"NIQE {point['niqe']:.2f} at alpha {point['alpha']:g} ({point['psnr']:.2f} dB)"
 
 
 def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
@@ -534,12 +551,12 @@ def texture_and_patch_text(runs: dict, chosen_at, plain_niqe: dict) -> str:
 
     new_points = [best_point(runs[label]["curve"], GAN_PSNR_BUDGET) for label in [*texture.values(), patch]]
     best_new = min(p["niqe"] for p in new_points if p)
-    verdict = f"{'One beats' if best_new < plain_niqe[15] else 'None beats'} the shipped checkpoint"
+    verdict = f"{'One beats' if best_new < plain_niqe[15] else 'None beats'} the previous checkpoint"
     return f"""Three more questions on 2026-12-06, on the same split (two runs at a time, one thread
 each). Does a texture loss make texture arrive without the luck of the draw? EnhanceNet's
 (Sajjadi et al. 2017; `--texture_weight`: L1 between the Gram matrices of 16-px windows of
 EfficientNet-Lite0 stages 1-3, cut at a random offset like the perceptual loss, since on a fixed
-grid it drew a block lattice within 500 steps), added to the shipped recipe, reached by the rule
+grid it drew a block lattice within 500 steps), added to the previous recipe, reached by the rule
 {"; ".join(f"{chosen_at(label)} at weight {name}" for name, label in texture.items())},
 against {plain_niqe[15]:.2f} (seed 15) and {plain_niqe[16]:.2f} (seed 16) without it. Does pixel
 weight 0.5, whose first run reached {lowest_text(pixel_half)} (outside the budget), do that
@@ -548,7 +565,7 @@ again? The same command and seed reached at best {lowest_text(rerun)}, and seed 
 faster CPU ({pace(rerun):.2f} against {pace(pixel_half):.2f} s per step), whose arithmetic need not
 match bit for bit, and the adversarial game amplifies any difference: a seed does not pin a GAN
 run down here, and the seed differences above are run-to-run differences. Do larger patches
-give the critic what it lacks? The shipped recipe on 128 px HR patches for
+give the critic what it lacks? The previous recipe on 128 px HR patches for
 {runs[patch]["steps"]:,} steps (as many HR pixels as {runs[patch]["steps"] * 128**2 / 96**2:,.0f}
 steps at 96 px) reached {chosen_at(patch)} by the
 rule. {verdict} ({plain_niqe[15]:.2f})."""
@@ -565,32 +582,27 @@ def frequency_separation_text(runs: dict, sweeps: dict, chosen_at) -> str:
         ),
     }
     labels = [*by_seed.values(), *variants.values()]
-    baseline = "(b) + shifted critic, drift term, grid, seed 16, rerun"  # the shipped recipe, blended too
+    baseline = "(b) + shifted critic, drift term, grid, seed 16, rerun"  # the previous recipe, blended too
     pixel_only = f"{recipe} 1.5, pixel loss only, seed 16"  # no critic high-pass
 
     def arrival(label: str) -> str:
         step = next((p["step"] for p in runs[label]["curve"] if p["niqe"] < 5.5), None)
         return f"step {step:,}" if step is not None else "never"
 
-    def blended(label: str) -> dict:
-        """The run's blend with wdrn-x4 that the interpolation rule picks (docs/interpolation.json)."""
-        return chosen_blend(sweeps[re.search(r"--output_dir (\S+)", runs[label]["command"]).group(1)])
-
-    def blend_text(label: str) -> str:
-        point = blended(label)
-        return f"NIQE {point['niqe']:.2f} at alpha {point['alpha']:g} ({point['psnr']:.2f} dB)"
+    blended = functools.partial(run_blend, runs, sweeps)
+    blend_text = functools.partial(run_blend_text, runs, sweeps)
 
     def lowest_text(label: str) -> str:
         return most_natural_text(runs[label])
 
-    shipped_blend = chosen_blend(sweeps[GAN_MODEL])
+    previous_blend = chosen_blend(sweeps[PREVIOUS_RUN_DIR])
     seed16_plain = min(p["niqe"] for p in runs["(b) + shifted critic, drift term, grid, seed 16"]["curve"])
     late_psnr = [p["psnr"] for label in labels for p in runs[label]["curve"] if p["step"] >= 1000]
     best = min(blended(label)["niqe"] for label in labels)
     verdict = (
-        f"One beats the shipped blend ({shipped_blend['niqe']:.2f})"
-        if best < shipped_blend["niqe"]
-        else f"None beats the shipped blend ({shipped_blend['niqe']:.2f}); the model was kept"
+        f"One beats the previous blend ({previous_blend['niqe']:.2f})"
+        if best < previous_blend["niqe"]
+        else f"None beats the previous blend ({previous_blend['niqe']:.2f}); the model was kept"
     )
     variant_text = "; ".join(
         f"{name}, most natural {lowest_text(label)}, blended {blend_text(label)}"
@@ -600,10 +612,10 @@ def frequency_separation_text(runs: dict, sweeps: dict, chosen_at) -> str:
 separation make texture arrive without the luck of the draw? FSSR (Fritsche et al. 2019) gives the
 pixel loss the low band and the critic the rest: `--pixel_lowpass 1.5` compares only Gaussian
 blurs (sigma 1.5 px) of SR and HR, and `--critic_highpass 1.5` shows the SRGAN critic only the
-image minus that blur, so it cannot score colour or shading; the shipped recipe otherwise.
+image minus that blur, so it cannot score colour or shading; the previous recipe otherwise.
 
 - Texture did arrive on both seeds: NIQE first fell below 5.5 at {arrival(by_seed[15])} (seed 15)
-  and {arrival(by_seed[16])} (seed 16), where the shipped recipe with seed 16 never went below
+  and {arrival(by_seed[16])} (seed 16), where the previous recipe with seed 16 never went below
   {seed16_plain:.2f}.
 - The freed band cost PSNR: from step 1,000 on, every frequency-separated run stayed between
   {min(late_psnr):.2f} and {max(late_psnr):.2f} dB, outside the budget. By the rule:
@@ -612,9 +624,9 @@ image minus that blur, so it cannot score colour or shading; the shipped recipe 
   stone more than fur.
 - Blended with `wdrn-x4` by the interpolation rule (table above), they reach
   {blend_text(by_seed[15])} and {blend_text(by_seed[16])}: both seeds within
-  {max(blended(label)["niqe"] for label in by_seed.values()) - shipped_blend["niqe"]:.2f} of the
-  shipped blend's {shipped_blend["niqe"]:.2f}.
-- Is that the recipe or the blend? The shipped recipe itself, rerun with seed 16 and swept the
+  {max(blended(label)["niqe"] for label in by_seed.values()) - previous_blend["niqe"]:.2f} of the
+  previous blend's {previous_blend["niqe"]:.2f}.
+- Is that the recipe or the blend? The previous recipe itself, rerun with seed 16 and swept the
   same way, reached at best {blend_text(baseline)}: a blend cannot add texture the run never
   learned. With the same seed, frequency separation ends
   {blended(baseline)["niqe"] - blended(by_seed[16])["niqe"]:.2f} NIQE lower after blending.
@@ -624,7 +636,7 @@ image minus that blur, so it cannot score colour or shading; the shipped recipe 
 - Two variants with seed 15: {variant_text}.
 
 {verdict}. Frequency separation gave texture on both seeds and every variant tried, but no
-blend better than the shipped recipe's best draw."""
+blend better than the previous recipe's best draw."""
 
 
 def gan_training_text() -> str:
@@ -639,7 +651,7 @@ def gan_training_text() -> str:
         return next(p for p in runs[label]["curve"] if p["step"] == step)
 
     def rule_point(label: str) -> dict | None:
-        """A comparison run's point by the rule the shipped checkpoint was chosen by."""
+        """A comparison run's point by the rule the previous checkpoint was chosen by."""
         return best_point(runs[label]["curve"], GAN_PSNR_BUDGET)
 
     def chosen_at(label: str) -> str:
@@ -669,7 +681,7 @@ def gan_training_text() -> str:
         for value in critic[f"runs/{run}:2000"]["fp32"]
     ]
     artefacts = json.loads(ARTEFACTS.read_text())
-    start, shipped = artefacts["wdrn-x4"], artefacts[SHIPPED_CHECKPOINT]
+    start, previous = artefacts["wdrn-x4"], artefacts[PREVIOUS_CHECKPOINT]
     low_pixel = artefacts["runs/gan-b-shift-l1-drift:2750"]
 
     def lattice(spec: str) -> str:
@@ -686,7 +698,7 @@ def gan_training_text() -> str:
         "(b) + shifted critic, drift term, grid, L1 0.5, critic lr 4e-4",
     )
 
-    closest = [rule_point(run)["niqe"] for run in (SHIPPED_RUN, ttur, pixel_half_ttur)]
+    closest = [rule_point(run)["niqe"] for run in (PREVIOUS_RUN, ttur, pixel_half_ttur)]
     batch8, seed16, two_critic, two_critic16 = (
         "(b) + shifted critic, drift term, grid, batch 8",
         "(b) + shifted critic, drift term, grid, seed 16",
@@ -695,9 +707,9 @@ def gan_training_text() -> str:
     )
     more_seeds = [f"(b) + shifted critic, drift term, grid, seed {seed}" for seed in (17, 18)]
     seeds = (15, 16, 17, 18)
-    plain_runs = dict(zip(seeds, (SHIPPED_RUN, seed16, *more_seeds), strict=True))
+    plain_runs = dict(zip(seeds, (PREVIOUS_RUN, seed16, *more_seeds), strict=True))
     plain_niqe = {seed: rule_point(label)["niqe"] for seed, label in plain_runs.items()}
-    shipped_niqe = plain_niqe[15]
+    previous_niqe = plain_niqe[15]
     other_seeds = [plain_niqe[seed] for seed in seeds[1:]]
     seed_points = sorted(plain_niqe.values())
     # Seeds 17 and 18 shared the machine the way the two-critic runs did, so their pace compares.
@@ -705,7 +717,7 @@ def gan_training_text() -> str:
         runs[more_seeds[0]]["train_seconds"] / runs[more_seeds[0]]["steps"]
     )
     ttur_last = runs[ttur]["curve"][-1]["step"]
-    seed16_spread = abs(other_seeds[0] - shipped_niqe)
+    seed16_spread = abs(other_seeds[0] - previous_niqe)
     warm_up = "(b) + shifted critic, drift term, grid, critic warm-up 500"
     warm_runs = {seed: warm_up if seed == 15 else f"{warm_up}, seed {seed}" for seed in seeds}
     warm_niqe = {seed: rule_point(label)["niqe"] for seed, label in warm_runs.items()}
@@ -720,49 +732,62 @@ def gan_training_text() -> str:
     plain_same_seeds = {seed: plain_niqe[seed] for seed in batch8_runs}
     batch8_better = [seed for seed in batch8_runs if batch8_niqe[seed] < plain_niqe[seed]]
     batch8_cost = (runs[batch8]["train_seconds"] / runs[batch8]["steps"]) / (
-        runs[SHIPPED_RUN]["train_seconds"] / runs[SHIPPED_RUN]["steps"]
+        runs[PREVIOUS_RUN]["train_seconds"] / runs[PREVIOUS_RUN]["steps"]
     )
     hinge = "(b) + shifted critic, grid, hinge"
     hinge_runs = {seed: hinge if seed == 15 else f"{hinge}, seed {seed}" for seed in seeds[:2]}
     hinge_niqe = {seed: rule_point(label)["niqe"] for seed, label in hinge_runs.items()}
-    if min(batch8_niqe.values()) < shipped_niqe:
-        batch8_verdict = f"a batch-8 run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
+    if min(batch8_niqe.values()) < previous_niqe:
+        batch8_verdict = f"a batch-8 run beats the previous checkpoint ({previous_niqe:.2f}) by the rule."
     else:
-        batch8_verdict = f"none beats the shipped checkpoint ({shipped_niqe:.2f}), which was kept."
+        batch8_verdict = f"none beats the previous checkpoint ({previous_niqe:.2f}), which was kept."
 
     def span(niqe_by_seed: dict) -> str:
         """The range of the points of one recipe's seeds."""
         return f"{min(niqe_by_seed.values()):.2f}-{max(niqe_by_seed.values()):.2f}"
 
-    if min(warm_niqe.values()) < shipped_niqe:
-        warm_verdict = f"a warm-up run beats the shipped checkpoint ({shipped_niqe:.2f}) by the rule."
+    if min(warm_niqe.values()) < previous_niqe:
+        warm_verdict = f"a warm-up run beats the previous checkpoint ({previous_niqe:.2f}) by the rule."
     else:
         warm_verdict = (
-            f"none beats the shipped checkpoint ({shipped_niqe:.2f}), and a narrower spread over four "
+            f"none beats the previous checkpoint ({previous_niqe:.2f}), and a narrower spread over four "
             "seeds is no evidence of a more reliable recipe. The checkpoint was kept."
         )
 
+    planned_steps = int(re.search(r"--max_steps (\d+)", stage["command"]).group(1))
+    previous_blend = chosen_blend(json.loads(INTERPOLATION.read_text())[PREVIOUS_RUN_DIR])
     return f"""**The GAN stage.** `{GAN_MODEL}` continues `wdrn-x4` for {stage["steps"]:,} generator steps
 (batch {stage["batch_size"]}, {stage["patch_size"]} px HR patches, bf16 autocast, channels_last, 2-core CPU,
-{stage["train_seconds"] / 3600:.2f} h; one thread, two for steps 2,000-2,181). Its losses, all in the
-command below:
+{stage["train_seconds"] / 3600:.2f} h, one thread while another run shared the machine; learning rate 1e-4
+on a cosine schedule planned for {planned_steps:,} steps, stopped at the chosen checkpoint). Frequency
+separation (FSSR, Fritsche et al. 2019) divides the image between its losses, all in the command
+below:
 
-- content: 1 x L1 + 0.01 x a perceptual loss on ImageNet EfficientNet-Lite0 features (L1 on
-  stages 2, 3, 5 and 7, weight 0.25 each, both images cut at a random common offset so the
-  network's stride-2 grid leaves no imprint) + 20 x `grid_loss` (the part of the error that
-  repeats with the 4x4 upsampling grid; without it every variant below grew a visible lattice);
-- adversarial: 5e-3 x WGAN-GP against the SRGAN conv critic trained from scratch, which sees
-  both images at a random offset of up to 8 px per call (`--critic_shift 8`: its three stride-2
-  convs otherwise teach blotches that repeat every 8 px); gradient penalty 10 and ProGAN's drift
-  term 1e-3 x E[D(real)^2], which keeps the critic's scores near zero.
+- content: 1 x L1 between Gaussian blurs (sigma 1 px) of SR and HR (`--pixel_lowpass 1.0`: colour,
+  shading and edges stay where the LR image puts them, the finest band is left to the other
+  terms) + 0.01 x a perceptual loss on ImageNet EfficientNet-Lite0 features (L1 on stages 2, 3, 5
+  and 7, weight 0.25 each, both images cut at a random common offset so the network's stride-2
+  grid leaves no imprint) + 20 x `grid_loss` (the part of the error that repeats with the 4x4
+  upsampling grid; without it every variant below grew a visible lattice);
+- adversarial: 5e-3 x WGAN-GP against the SRGAN conv critic trained from scratch, which sees only
+  each image minus its Gaussian blur (sigma 2 px, `--critic_highpass 2.0`), so it judges texture
+  and edges and cannot score colour or shading, at a random offset of up to 8 px per call
+  (`--critic_shift 8`: its three stride-2 convs otherwise teach blotches that repeat every 8 px);
+  gradient penalty 10 and ProGAN's drift term 1e-3 x E[D(real)^2], which keeps the critic's
+  scores near zero.
 
-The exported weights are the EMA at step {chosen["step"]}, chosen on the held-out split only
-(`python scripts/gan_comparison.py --choose RUN --max_psnr_drop {GAN_PSNR_BUDGET}`: the lowest NIQE among
-checkpoints within {GAN_PSNR_BUDGET} dB of the starting PSNR there, the perception-distortion budget this
-model is held to on BSD100; step {chosen["step"]} scored {scores["psnr"]:.2f} dB, NIQE {scores["niqe"]:.2f}).
-The reported benchmarks played no part in the choice. The previous `{GAN_MODEL}` (run "(c) +
-grid, adv 5e-3" below, step 1,750) was chosen with a 1.0 dB budget, which admits nothing of
-this recipe beyond {at(SHIPPED_RUN, 750)}.
+Checkpoint and blend were chosen on the held-out split only, by the rule every frequency-separated
+run below was judged by (`python scripts/interpolation_sweep.py RUN`): the run's most natural
+checkpoint (the EMA at step {chosen["step"]:,}: {scores["psnr"]:.2f} dB, NIQE {scores["niqe"]:.2f}), then
+its blend with `wdrn-x4` with the lowest NIQE within {GAN_PSNR_BUDGET} dB of `wdrn-x4` there, the
+perception-distortion budget this model is held to on BSD100. The reported benchmarks played no
+part in the choice. Until 2026-12-06 `{GAN_MODEL}` was run "{PREVIOUS_RUN}" at step 2,500
+(chosen by the lowest NIQE among checkpoints within the budget, `python scripts/gan_comparison.py
+--choose RUN --max_psnr_drop {GAN_PSNR_BUDGET}`), blended by the same rule at alpha
+{previous_blend["alpha"]:g}: {previous_blend["psnr"]:.2f} dB, NIQE {previous_blend["niqe"]:.2f} on the
+held-out split, and on BSD100 26.57 dB, NIQE 4.66 (commit aa0490c's table), above the bar of 4.5. Before
+that it was run "(c) + grid, adv 5e-3" below, step 1,750, chosen with a 1.0 dB budget, which
+admits nothing of the previous recipe beyond {at(PREVIOUS_RUN, 750)}.
 
 {blend_text()}
 
@@ -781,40 +806,40 @@ on the held-out split: {1 - low_pixel["chroma_ratio"]:.0%} less chroma and Cb/Cr
 weight 1.0 without the grid loss it reached {at(no_grid, 1250)}, but the crops show a
 fine lattice in snow and fur, and `artefact_check.py` measures it: the period-4 part of the error
 is {lattice("runs/gan-b-shift-drift:1250")} levels against `wdrn-x4`'s {lattice("wdrn-x4")}. The same
-run with the grid loss is the shipped recipe: period-4 error {shipped["lattice_4px"]:.2f} (period
-8: {shipped["lattice_8px"]:.2f}, `wdrn-x4` {start["lattice_8px"]:.2f}), chroma ratio
-{shipped["chroma_ratio"]:.2f}, {at(SHIPPED_RUN, 2500)}
+run with the grid loss is the previous recipe: period-4 error {previous["lattice_4px"]:.2f} (period
+8: {previous["lattice_8px"]:.2f}, `wdrn-x4` {start["lattice_8px"]:.2f}), chroma ratio
+{previous["chroma_ratio"]:.2f}, {at(PREVIOUS_RUN, 2500)}
 on the held-out split. With twice the adversarial weight (1e-2) it lost 1 dB more and NIQE
 stayed above 6.1. Pixel weight 0.5 reached {at(pixel_half, 2000)} and grid weight 10
 {at(grid_half, 2000)}; both stayed
 lattice-free (period-4 error {lattice("runs/gan-b-sdg-pix05:2000")} and
-{lattice("runs/gan-b-sdg-grid10:2000")}) and neither beats the shipped step by the rule. Nor
+{lattice("runs/gan-b-sdg-grid10:2000")}) and neither beats the previous step by the rule. Nor
 do a 4x faster critic (critic learning rate 4e-4, the two-timescale rule: {chosen_at(ttur)}) or a
 3x perceptual weight (0.03: {chosen_at(content03)}), each run 2,500 steps and chosen by the same
-rule; against the shipped recipe at the same step the faster critic keeps
-{point(ttur, 2250)["psnr"] - point(SHIPPED_RUN, 2250)["psnr"]:.2f} dB more PSNR for
-{point(ttur, 2250)["niqe"] - point(SHIPPED_RUN, 2250)["niqe"]:.2f} more NIQE. Pixel weight
+rule; against the previous recipe at the same step the faster critic keeps
+{point(ttur, 2250)["psnr"] - point(PREVIOUS_RUN, 2250)["psnr"]:.2f} dB more PSNR for
+{point(ttur, 2250)["niqe"] - point(PREVIOUS_RUN, 2250)["niqe"]:.2f} more NIQE. Pixel weight
 0.75 fell below the budget from step 1,500 ({at(pixel_3q, 2500)} at the end; by the rule
 {chosen_at(pixel_3q)}), and pixel weight 0.5 with the faster critic reached
-{chosen_at(pixel_half_ttur)}. The best points within the budget of the shipped recipe and the
+{chosen_at(pixel_half_ttur)}. The best points within the budget of the previous recipe and the
 two faster-critic runs lie between NIQE {min(closest):.2f} and {max(closest):.2f} on the held-out split, and a
 run's NIQE moves by up to 0.3 between neighbouring checkpoints: more sweeping of these weights is
 unlikely to reach the bar. Three checks of that, on the same split. Continuing the faster-critic
-run past step 2,500 raised its NIQE to {at(ttur, ttur_last)}, as the shipped run's rose after its
-step 2,500 (to {at(SHIPPED_RUN, 3000)}). Twice the batch (8 patches a step, the shipped recipe
-otherwise, {runs[batch8]["train_seconds"] / 3600:.2f} h) reached {chosen_at(batch8)}. The shipped
+run past step 2,500 raised its NIQE to {at(ttur, ttur_last)}, as the previous run's rose after its
+step 2,500 (to {at(PREVIOUS_RUN, 3000)}). Twice the batch (8 patches a step, the previous recipe
+otherwise, {runs[batch8]["train_seconds"] / 3600:.2f} h) reached {chosen_at(batch8)}. The previous
 recipe with another seed (16) reached {chosen_at(seed16)}: the seed alone moved the chosen point
-by {seed16_spread:.2f} NIQE, more than any weight did. The shipped
+by {seed16_spread:.2f} NIQE, more than any weight did. The previous
 checkpoint is the luckier of two draws of its recipe, and telling recipes apart on this split
 needs several seeds each. So the next variant ran with both seeds: two critic updates per
 generator step (`--n_critic 2`, the usual WGAN-GP practice, meant to make the critic useful
 sooner; {step_cost:.1f}x the time per step) reached {chosen_at(two_critic)} with seed 15 and
-{chosen_at(two_critic16)} with seed 16, worse than the shipped recipe with the same seeds.
-With seeds 17 and 18 the shipped recipe reached {chosen_at(more_seeds[0])} and
+{chosen_at(two_critic16)} with seed 16, worse than the previous recipe with the same seeds.
+With seeds 17 and 18 the previous recipe reached {chosen_at(more_seeds[0])} and
 {chosen_at(more_seeds[1])}; like seed 16, their NIQE stayed near or above 6 for most of the
 run. Over four seeds the recipe's chosen point lies between NIQE {seed_points[0]:.2f} and
 {seed_points[-1]:.2f} (median {statistics.median(seed_points):.2f}) on the held-out split, the other
-three at least {min(other_seeds) - shipped_niqe:.2f} above the shipped one: the shipped checkpoint is
+three at least {min(other_seeds) - previous_niqe:.2f} above the previous one: the previous checkpoint is
 the best of four draws, not the recipe's typical result.
 
 The next variant ran with the same four seeds: a critic warm-up, 500 critic-only updates
@@ -838,10 +863,10 @@ steadily, reliable across seeds? With seeds 16 and 17 it reached
 {" and ".join(chosen_at(batch8_runs[seed]) for seed in seeds[1:3])} by the rule: over seeds
 15-17 its points span {span(batch8_niqe)} (median {statistics.median(batch8_niqe.values()):.2f})
 against {span(plain_same_seeds)} (median {statistics.median(plain_same_seeds.values()):.2f}) for the
-shipped recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the
+previous recipe with the same seeds, lower with {len(batch8_better)} of 3, at {batch8_cost:.1f}x the
 time per step (seed 15's runs, same machine); {batch8_verdict} Does the hinge loss (Projected
 GAN's and BigGAN's: no gradient penalty, scores bounded by its margin, so no drift term) in place
-of WGAN-GP change that? With seeds 15 and 16 (`--adversarial_loss hinge`, the shipped recipe
+of WGAN-GP change that? With seeds 15 and 16 (`--adversarial_loss hinge`, the previous recipe
 otherwise) it reached {" and ".join(chosen_at(label) for label in hinge_runs.values())} by the rule,
 against {" and ".join(f"{plain_niqe[seed]:.2f}" for seed in hinge_runs)} with WGAN-GP: lower with
 {sum(hinge_niqe[seed] < plain_niqe[seed] for seed in hinge_runs)} of 2 seeds.
