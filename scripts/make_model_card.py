@@ -53,6 +53,7 @@ GAN_PSNR_BUDGET = 2.0  # dB below wdrn-x4 on the held-out split: how wdrn-x4-gan
 PREVIOUS_RUN = "(b) + shifted critic, drift term, grid (previous model)"  # wdrn-x4-gan until 2026-12-06
 PREVIOUS_RUN_DIR = "runs/gan-b-shift-drift-grid"  # its run folder, as INTERPOLATION names it
 PREVIOUS_CHECKPOINT = f"{PREVIOUS_RUN_DIR}:2500"  # its checkpoint, as ARTEFACTS names it
+PREVIOUS_COMMIT = "aa0490c"  # the last commit that shipped it: its BSD100 row is in that README
 GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
@@ -193,7 +194,7 @@ def real_gan_stage_text() -> str:
         for name, scores in last["sets"].items()
     )
     return (
-        f"A GAN stage on it with the previous `{GAN_MODEL}`'s recipe (commit aa0490c) and the same "
+        f"A GAN stage on it with the previous `{GAN_MODEL}`'s recipe (commit {PREVIOUS_COMMIT}) and the same "
         f"degradations (`{run['command']}`) was stopped at step {last['step']:,} "
         f"({run['train_seconds'] / 3600:.2f} h): on the held-out copies "
         f"({changes}) it gave up more PSNR than `{REAL_MODEL}` gains over `{DEFAULT_MODEL}`, so it does "
@@ -846,9 +847,9 @@ part in the choice. Until 2026-12-06 `{GAN_MODEL}` was run "{PREVIOUS_RUN}" at s
 (chosen by the lowest NIQE among checkpoints within the budget, `python scripts/gan_comparison.py
 --choose RUN --max_psnr_drop {GAN_PSNR_BUDGET}`), blended by the same rule at alpha
 {previous_blend["alpha"]:g}: {previous_blend["psnr"]:.2f} dB, NIQE {previous_blend["niqe"]:.2f} on the
-held-out split, and on BSD100 26.57 dB, NIQE 4.66 (commit aa0490c's table), above the bar of 4.5. Before
-that it was run "(c) + grid, adv 5e-3" below, step 1,750, chosen with a 1.0 dB budget, which
-admits nothing of the previous recipe beyond {at(PREVIOUS_RUN, 750)}.
+held-out split, and on BSD100 26.57 dB, NIQE 4.66 (commit {PREVIOUS_COMMIT}'s table), above the
+bar of 4.5. Before that it was run "(c) + grid, adv 5e-3" below, step 1,750, chosen with a 1.0 dB
+budget, which admits nothing of the previous recipe beyond {at(PREVIOUS_RUN, 750)}.
 
 {blend_text()}
 
