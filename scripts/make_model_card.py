@@ -53,7 +53,9 @@ GAN_PSNR_BUDGET = 2.0  # dB below wdrn-x4 on the held-out split: how wdrn-x4-gan
 PREVIOUS_RUN = "(b) + shifted critic, drift term, grid (previous model)"  # wdrn-x4-gan until 2026-12-06
 PREVIOUS_RUN_DIR = "runs/gan-b-shift-drift-grid"  # its run folder, as INTERPOLATION names it
 PREVIOUS_CHECKPOINT = f"{PREVIOUS_RUN_DIR}:2500"  # its checkpoint, as ARTEFACTS names it
-PREVIOUS_COMMIT = "aa0490c"  # the last commit that shipped it: its BSD100 row is in that README
+# Its scores as last measured: the wdrn-x4-gan entry of docs/eval_results.json at the last commit that
+# shipped it (`git show aa0490c:docs/eval_results.json`), since its weights are no longer in the tree.
+PREVIOUS_EVAL = ROOT / "docs" / "previous_gan_eval.json"
 GAN_MODEL = "wdrn-x4-gan"
 REAL_MODEL = "wdrn-x4-real"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
@@ -193,8 +195,9 @@ def real_gan_stage_text() -> str:
         f"{first['sets'][name]['niqe']:.2f} -> {scores['niqe']:.2f}"
         for name, scores in last["sets"].items()
     )
+    previous_commit = json.loads(PREVIOUS_EVAL.read_text())["commit"]
     return (
-        f"A GAN stage on it with the previous `{GAN_MODEL}`'s recipe (commit {PREVIOUS_COMMIT}) and the same "
+        f"A GAN stage on it with the previous `{GAN_MODEL}`'s recipe (commit {previous_commit}) and the same "
         f"degradations (`{run['command']}`) was stopped at step {last['step']:,} "
         f"({run['train_seconds'] / 3600:.2f} h): on the held-out copies "
         f"({changes}) it gave up more PSNR than `{REAL_MODEL}` gains over `{DEFAULT_MODEL}`, so it does "
@@ -475,11 +478,10 @@ def interpolation_text(sweeps: dict) -> str:
     return "\n".join(lines)
 
 
-def blend_text() -> str:
+def blend_text(sweeps: dict) -> str:
     """How the bundled GAN weights blend the chosen checkpoint with the PSNR model, and why."""
     info = training_info(GAN_MODEL)
     blend, stage = info["interpolation"], info["stages"][-1]
-    sweeps = json.loads(INTERPOLATION.read_text())
     own = sweeps[stage["run"]]
     by_alpha = {p["alpha"]: p for p in own["curve"]}
     chosen, alone = by_alpha[blend["alpha"]], by_alpha[1.0]
@@ -592,11 +594,9 @@ def frequency_separation_text(runs: dict, sweeps: dict, chosen_at) -> str:
     baseline = "(b) + shifted critic, drift term, grid, seed 16, rerun"  # the previous recipe, blended too
     pixel_only = f"{recipe} 1.5, pixel loss only, seed 16"  # no critic high-pass
 
-    def arrival(label: str) -> str:
-        return texture_arrival(runs[label])
-
     blended = functools.partial(run_blend, runs, sweeps)
     blend_text = functools.partial(run_blend_text, runs, sweeps)
+    arrivals = {seed: texture_arrival(runs[label]) for seed, label in by_seed.items()}
 
     def lowest_text(label: str) -> str:
         return most_natural_text(runs[label])
@@ -620,8 +620,8 @@ pixel loss the low band and the critic the rest: `--pixel_lowpass 1.5` compares 
 blurs (sigma 1.5 px) of SR and HR, and `--critic_highpass 1.5` shows the SRGAN critic only the
 image minus that blur, so it cannot score colour or shading; the previous recipe otherwise.
 
-- Texture did arrive on both seeds: NIQE first fell below 5.5 at {arrival(by_seed[15])} (seed 15)
-  and {arrival(by_seed[16])} (seed 16), where the previous recipe with seed 16 never went below
+- Texture did arrive on both seeds: NIQE first fell below 5.5 at {arrivals[15]} (seed 15)
+  and {arrivals[16]} (seed 16), where the previous recipe with seed 16 never went below
   {seed16_plain:.2f}.
 - The freed band cost PSNR: from step 1,000 on, every frequency-separated run stayed between
   {min(late_psnr):.2f} and {max(late_psnr):.2f} dB, outside the budget. By the rule:
@@ -817,7 +817,10 @@ def gan_training_text() -> str:
         )
 
     planned_steps = int(re.search(r"--max_steps (\d+)", stage["command"]).group(1))
-    previous_blend = chosen_blend(json.loads(INTERPOLATION.read_text())[PREVIOUS_RUN_DIR])
+    sweeps = json.loads(INTERPOLATION.read_text())
+    previous_blend = chosen_blend(sweeps[PREVIOUS_RUN_DIR])
+    previous_eval = json.loads(PREVIOUS_EVAL.read_text())
+    previous_bsd100 = previous_eval["scores"]["BSD100"]
     return f"""**The GAN stage.** `{GAN_MODEL}` continues `wdrn-x4` for {stage["steps"]:,} generator steps
 (batch {stage["batch_size"]}, {stage["patch_size"]} px HR patches, bf16 autocast, channels_last, 2-core CPU,
 {stage["train_seconds"] / 3600:.2f} h, one thread while another run shared the machine; learning rate 1e-4
@@ -847,11 +850,12 @@ part in the choice. Until 2026-12-06 `{GAN_MODEL}` was run "{PREVIOUS_RUN}" at s
 (chosen by the lowest NIQE among checkpoints within the budget, `python scripts/gan_comparison.py
 --choose RUN --max_psnr_drop {GAN_PSNR_BUDGET}`), blended by the same rule at alpha
 {previous_blend["alpha"]:g}: {previous_blend["psnr"]:.2f} dB, NIQE {previous_blend["niqe"]:.2f} on the
-held-out split, and on BSD100 26.57 dB, NIQE 4.66 (commit {PREVIOUS_COMMIT}'s table), above the
+held-out split, and on BSD100 {previous_bsd100["psnr"]:.2f} dB, NIQE {previous_bsd100["niqe"]:.2f}
+(commit {previous_eval["commit"]}'s table), above the
 bar of 4.5. Before that it was run "(c) + grid, adv 5e-3" below, step 1,750, chosen with a 1.0 dB
 budget, which admits nothing of the previous recipe beyond {at(PREVIOUS_RUN, 750)}.
 
-{blend_text()}
+{blend_text(sweeps)}
 
 How the recipe was found, in the comparison below: (a) and (c) grew a period-4 lattice, and (b),
 the SRGAN conv critic, reached the lowest NIQE with blotchy 8-px artefacts that NIQE does not
@@ -935,9 +939,9 @@ against {" and ".join(f"{plain_niqe[seed]:.2f}" for seed in hinge_runs)} with WG
 
 {texture_and_patch_text(runs, chosen_at, plain_niqe)}
 
-{frequency_separation_text(runs, json.loads(INTERPOLATION.read_text()), chosen_at)}
+{frequency_separation_text(runs, sweeps, chosen_at)}
 
-{fssr_refinements_text(runs, json.loads(INTERPOLATION.read_text()))}"""
+{fssr_refinements_text(runs, sweeps)}"""
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
