@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
@@ -30,6 +31,7 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from hf_srgan.augment import parse_augmentations
 from hf_srgan.data import (
     DEFAULT_HUB_DATA_FILES,
     DEFAULT_HUB_DATASET,
@@ -303,6 +305,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument(
         "--projection_channels", type=int, default=64, help="fixed random 1x1 projection per scale (0 = none)"
     )
+    g.add_argument(
+        "--feature_critic",
+        action="store_true",
+        help="a second, transfer-learning critic on the frozen --feature_backbone beside --discriminator "
+        "srgan (Vision-aided GAN): projected features, per-scale heads, its own loss and weight",
+    )
+    g.add_argument(
+        "--feature_critic_loss",
+        choices=AdversarialLoss.KINDS,
+        default="hinge",
+        help="the feature critic's objective: hinge (Projected GAN) needs no gradient penalty through "
+        "the deep frozen network",
+    )
+    g.add_argument(
+        "--feature_adv_weight", type=float, default=1e-3, help="the feature critic's adversarial weight"
+    )
+    g.add_argument(
+        "--critic_augment",
+        default="",
+        help="DiffAugment ops for the feature critic's inputs, real and fake alike: color,translation,cutout",
+    )
+    g.add_argument(
+        "--cross_scale",
+        action="store_true",
+        help="feature critic: Projected GAN's cross-scale mixing (deeper projected maps added to finer ones)",
+    )
+    g.add_argument(
+        "--adaptive_adv_weight",
+        action="store_true",
+        help="VQGAN's adaptive weight: each critic's gradient at the generator's output conv is scaled "
+        "to its adversarial weight times the content gradient's norm there, so the adversarial push "
+        "keeps one size relative to the content loss whatever the seed and the critic's score scale",
+    )
+    g.add_argument(
+        "--diagnostics_every",
+        type=int,
+        default=10,
+        help="every N steps, append loss terms, the critics' real-fake gaps and the gradient norms of "
+        "each term at the generator's output conv to <output_dir>/diagnostics.jsonl (0 = off)",
+    )
     g.add_argument("--spectral_norm", action="store_true")
     g.add_argument("--n_critic", type=int, default=1, help="critic steps per generator step")
     g.add_argument("--critic_learning_rate", type=float, default=1e-4)
@@ -330,6 +372,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
     if args.critic_highpass > 0 and args.discriminator != "srgan":
         p.error("--critic_highpass applies to --discriminator srgan")
+    if args.feature_critic and args.discriminator != "srgan":
+        p.error("--feature_critic goes beside --discriminator srgan (use --discriminator features alone)")
+    try:
+        args.critic_augment = parse_augmentations(args.critic_augment)
+    except ValueError as err:
+        p.error(f"--critic_augment: {err}")
     if args.push_to_hub:
         # Checked before training, not hours later at upload time.
         if not args.hub_model_id:
@@ -438,13 +486,8 @@ def build_texture_loss(args: argparse.Namespace) -> TextureLoss:
     return TextureLoss(features, layers, patch_px=args.texture_patch, max_shift=args.feature_shift)
 
 
-def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
-    if args.discriminator == "none":
-        return None
-    if args.discriminator == "srgan":
-        return SRGANDiscriminator(
-            spectral_norm=args.spectral_norm, max_shift=args.critic_shift, highpass_sigma=args.critic_highpass
-        )
+def build_feature_critic(args: argparse.Namespace) -> FeatureDiscriminator:
+    """Heads on the frozen --feature_backbone (transfer learning), with projection and augmentation."""
     layers = tuple(parse_layer_weights(args.critic_layers or CRITIC_LAYERS[args.feature_backbone]))
     features = build_feature_extractor(
         args.feature_backbone, layers, args.vgg_weights, upsample=args.critic_upsample
@@ -454,7 +497,47 @@ def build_critic(args: argparse.Namespace) -> torch.nn.Module | None:
         projection_channels=args.projection_channels,
         spectral_norm=args.spectral_norm,
         max_shift=args.feature_shift,
+        augment=args.critic_augment,
+        cross_scale=args.cross_scale,
     )
+
+
+@dataclass
+class Critic:
+    """One critic of the GAN phase: its network, optimiser, objective and adversarial weight."""
+
+    name: str
+    network: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    loss: AdversarialLoss
+    weight: float
+
+
+def build_critics(args: argparse.Namespace) -> list[tuple[str, torch.nn.Module, AdversarialLoss, float]]:
+    """(name, network, objective, weight) for --discriminator and, beside it, the --feature_critic."""
+    main_loss = AdversarialLoss(
+        args.adversarial_loss,
+        gp_weight=args.gp_weight,
+        gp_every=args.gp_every,
+        drift_weight=args.drift_weight,
+    )
+    critics = []
+    if args.discriminator == "srgan":
+        srgan = SRGANDiscriminator(
+            spectral_norm=args.spectral_norm, max_shift=args.critic_shift, highpass_sigma=args.critic_highpass
+        )
+        critics.append(("srgan", srgan, main_loss, args.adv_weight))
+    elif args.discriminator == "features":
+        critics.append(("features", build_feature_critic(args), main_loss, args.adv_weight))
+    if args.feature_critic:
+        feature_loss = AdversarialLoss(
+            args.feature_critic_loss,
+            gp_weight=args.gp_weight,
+            gp_every=args.gp_every,
+            drift_weight=args.drift_weight,
+        )
+        critics.append(("features", build_feature_critic(args), feature_loss, args.feature_adv_weight))
+    return critics
 
 
 def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accelerator) -> DataLoader:
@@ -547,7 +630,7 @@ def build_generator(args: argparse.Namespace, memory_format: torch.memory_format
     return generator.train().to(memory_format=memory_format)
 
 
-StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict]]
+StepFn = Callable[[torch.Tensor, torch.Tensor, int], tuple[torch.Tensor, dict]]
 CriticStepFn = Callable[[torch.Tensor, torch.Tensor], dict]
 
 
@@ -555,7 +638,7 @@ def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> St
     """The PSNR phase: the pixel loss alone."""
     train_pixel_loss = pixel_loss(args.pixel_loss)
 
-    def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor, step: int) -> tuple[torch.Tensor, dict]:
         return train_pixel_loss(generator(lr_batch).float(), hr_batch), {}
 
     return pretrain_step
@@ -564,44 +647,53 @@ def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> St
 def gan_step_fn(
     args: argparse.Namespace, accelerator: Accelerator, generator: torch.nn.Module, scale: int
 ) -> tuple[StepFn, CriticStepFn | None]:
-    """The GAN phase: content (+ pixel, grid) loss and, with a critic, its update and the adversarial term.
+    """The GAN phase: content (+ pixel, grid) loss and, with critics, their updates and adversarial terms.
 
-    Returns the training step and the critic's own update (None without a critic), which the
-    critic warm-up runs alone. The critic and its optimiser are prepared here, after the
-    generator's, in the order every checkpoint of this script has them.
+    Returns the training step and the critics' own update (None without a critic), which the
+    critic warm-up runs alone. Each critic and its optimiser are prepared here, after the
+    generator's, in the order every checkpoint of this script has them (the SRGAN critic first).
+
+    On diagnostic steps (and every step with --adaptive_adv_weight) the step also measures the
+    gradient norm of the content loss and of each critic's weighted adversarial term at the
+    generator's output conv: whether a run's adversarial push is drowned by the content loss.
     """
     try:
         content_loss = build_content_loss(args).to(accelerator.device)
         texture_loss = build_texture_loss(args).to(accelerator.device) if args.texture_weight > 0 else None
-        critic = build_critic(args)
+        built = build_critics(args)
     except (RuntimeError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
-    adversarial = AdversarialLoss(
-        args.adversarial_loss,
-        gp_weight=args.gp_weight,
-        gp_every=args.gp_every,
-        drift_weight=args.drift_weight,
-    )
     train_pixel_loss = pixel_loss(args.pixel_loss)
-    if critic is not None:
-        critic.to(memory_format=torch.channels_last if args.channels_last else torch.contiguous_format)
-        critic_params = [p for p in critic.parameters() if p.requires_grad]
-        critic_optimizer = torch.optim.Adam(critic_params, lr=args.critic_learning_rate, betas=(0.0, 0.9))
-        critic, critic_optimizer = accelerator.prepare(critic, critic_optimizer)
+    critics = []
+    for name, network, objective, weight in built:
+        network.to(memory_format=torch.channels_last if args.channels_last else torch.contiguous_format)
+        trainable = [p for p in network.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(trainable, lr=args.critic_learning_rate, betas=(0.0, 0.9))
+        network, optimizer = accelerator.prepare(network, optimizer)
+        critics.append(Critic(name, network, optimizer, objective, weight))
+    output_weight = accelerator.unwrap_model(generator).output_weight
+
+    def output_grad_norm(term: torch.Tensor) -> torch.Tensor:
+        (grad,) = torch.autograd.grad(term, output_weight, retain_graph=True)
+        return grad.float().norm()
 
     def critic_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> dict:
-        """`n_critic` updates of the critic on this batch's HR images and fresh SR images."""
+        """`n_critic` updates of each critic on this batch's HR images and fresh SR images."""
+        logs = {}
         for _ in range(args.n_critic):
             with torch.no_grad():
                 fake = generator(lr_batch)
-            critic_loss = adversarial.critic_loss(critic, hr_batch, fake)
-            accelerator.backward(critic_loss)
-            critic_optimizer.step()
-            critic_optimizer.zero_grad(set_to_none=True)
-        return {"critic_loss": critic_loss.item()}
+            for critic in critics:
+                critic_loss = critic.loss.critic_loss(critic.network, hr_batch, fake)
+                accelerator.backward(critic_loss)
+                critic.optimizer.step()
+                critic.optimizer.zero_grad(set_to_none=True)
+                logs[f"critic_loss/{critic.name}"] = critic_loss.item()
+                logs[f"gap/{critic.name}"] = critic.loss.real_fake_gap
+        return logs
 
-    def gan_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        logs = critic_step(lr_batch, hr_batch) if critic is not None else {}
+    def gan_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor, step: int) -> tuple[torch.Tensor, dict]:
+        logs = critic_step(lr_batch, hr_batch) if critics else {}
         sr = generator(lr_batch)
         loss = args.content_weight * content_loss(sr.float(), hr_batch)
         if args.pixel_weight > 0:
@@ -617,13 +709,25 @@ def gan_step_fn(
         if args.grid_weight > 0:
             loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=args.grid_period or scale)
         logs["content_loss"] = loss.item()
-        if critic is not None:
-            adv = adversarial.generator_loss(critic(sr))
-            loss = loss + args.adv_weight * adv
-            logs["adv_loss"] = adv.item()
+        diagnose = args.diagnostics_every > 0 and step % args.diagnostics_every == 0
+        measure = bool(critics) and (args.adaptive_adv_weight or diagnose)
+        if measure:
+            content_norm = output_grad_norm(loss)
+            logs["grad/content"] = content_norm.item()
+        for critic in critics:
+            adv = critic.loss.generator_loss(critic.network(sr))
+            weight = critic.weight
+            if measure:
+                adv_norm = output_grad_norm(adv)
+                if args.adaptive_adv_weight:  # VQGAN: lambda = |grad content| / |grad adv|, clamped
+                    weight = weight * (content_norm / (adv_norm + 1e-12)).clamp(max=1e4).item()
+                logs[f"grad/adv_{critic.name}"] = weight * adv_norm.item()
+            logs[f"adv_loss/{critic.name}"] = adv.item()
+            logs[f"adv_weight/{critic.name}"] = weight
+            loss = loss + weight * adv
         return loss, logs
 
-    return gan_step, critic_step if critic is not None else None
+    return gan_step, critic_step if critics else None
 
 
 def start_epoch(loader: DataLoader, epoch: int) -> None:
@@ -662,7 +766,8 @@ def warm_up_critic(
                 break
         epoch += 1
     progress.close()
-    accelerator.print(f"critic warm-up: {done} steps, last critic loss {logs['critic_loss']:.4f}")
+    losses = ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if k.startswith("critic_loss"))
+    accelerator.print(f"critic warm-up: {done} steps, last {losses}")
 
 
 def evaluate(
@@ -740,7 +845,7 @@ def main(argv: list[str] | None = None) -> None:
             lr_batch = lr_batch.to(accelerator.device, memory_format=memory_format)
             hr_batch = hr_batch.to(accelerator.device)
             with accelerator.accumulate(generator):
-                loss, logs = train_step(lr_batch, hr_batch)
+                loss, logs = train_step(lr_batch, hr_batch, run.step + 1)
                 # Processes must agree on skipping and stopping, or their collectives would deadlock:
                 # one all-reduce per batch shares both flags (a signal may reach them at different steps).
                 flags = torch.tensor(
@@ -766,6 +871,9 @@ def main(argv: list[str] | None = None) -> None:
             logs.update(loss=run.last_loss, lr=scheduler.get_last_lr()[0], nan_steps=run.nan_total)
             progress.set_postfix(loss=f"{run.last_loss:.4f}")
             accelerator.log(logs, step=run.step)
+            if "grad/content" in logs and accelerator.is_main_process:
+                with open(output_dir / "diagnostics.jsonl", "a") as diagnostics:
+                    diagnostics.write(json.dumps({"step": run.step, **logs}) + "\n")
 
             if benchmarks and run.step % args.eval_every == 0:
                 evaluate(accelerator, ema.module, benchmarks, args, run)

@@ -145,10 +145,14 @@ class AdversarialLoss:
         self.gp_every = gp_every
         self.drift_weight = drift_weight
         self.calls = 0
+        self.real_fake_gap = float("nan")
 
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         fake = fake.detach()
         real_scores, fake_scores = critic(real), critic(fake)
+        # How far apart the critic holds real and fake: the first thing to look at when a run
+        # gets no texture (a critic that does not separate cannot push the generator anywhere).
+        self.real_fake_gap = (real_scores.float().mean() - fake_scores.float().mean()).item()
         if self.kind == "bce":
             return F.binary_cross_entropy_with_logits(
                 real_scores, torch.ones_like(real_scores)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from hf_srgan.augment import diff_augment
 from hf_srgan.degradations import gaussian_lowpass
 from hf_srgan.models.features import feature_channels, random_shift_crop
 
@@ -80,7 +81,11 @@ class FeatureDiscriminator(nn.Module):
     the sum over scales of the mean location score. Only the heads train, so the critic starts
     from ImageNet's notion of natural texture instead of learning one from a few hundred images.
     In training mode each call sees the input at a random offset below ``max_shift`` (see
-    `random_shift_crop`).
+    `random_shift_crop`) and, with ``augment``, DiffAugment's ops (`hf_srgan.augment`).
+
+    ``cross_scale`` adds Projected GAN's cross-scale mixing, parameter-free: each projected map
+    also receives the (bilinearly enlarged) sum of the deeper ones, so the fine-scale heads see
+    what the image is (semantics) as well as how it looks locally.
     """
 
     def __init__(
@@ -91,10 +96,16 @@ class FeatureDiscriminator(nn.Module):
         spectral_norm: bool = False,
         max_shift: int = 0,
         seed: int = 0,
+        augment: tuple[str, ...] = (),
+        cross_scale: bool = False,
     ) -> None:
         super().__init__()
+        if cross_scale and not projection_channels:
+            raise ValueError("cross_scale mixing needs projection_channels > 0 (maps of one width)")
         self.features = features
         self.max_shift = max_shift
+        self.augment = tuple(augment)
+        self.cross_scale = cross_scale
         channels = feature_channels(features)
         rng = torch.Generator().manual_seed(seed)
         self.heads = nn.ModuleDict()
@@ -112,12 +123,22 @@ class FeatureDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
+        if self.training and self.augment:
+            x = diff_augment(x, self.augment)
         features = self.features(x)
-        score = x.new_zeros(x.shape[0])
-        for name, head in self.heads.items():
+        projected = {}
+        for name in self.heads:
             f = features[name]
             projection = getattr(self, f"projection_{name}", None)
-            if projection is not None:
-                f = F.conv2d(f, projection.to(f.dtype))
-            score = score + head(f).mean(dim=(1, 2, 3))
+            projected[name] = f if projection is None else F.conv2d(f, projection.to(f.dtype))
+        if self.cross_scale:  # deepest first: each map adds the running sum of the deeper ones
+            deeper = None
+            for name in sorted(projected, key=lambda k: projected[k].shape[-1]):
+                if deeper is not None:
+                    size = projected[name].shape[-2:]
+                    projected[name] = projected[name] + F.interpolate(deeper, size=size, mode="bilinear")
+                deeper = projected[name]
+        score = x.new_zeros(x.shape[0])
+        for name, head in self.heads.items():
+            score = score + head(projected[name]).mean(dim=(1, 2, 3))
         return score

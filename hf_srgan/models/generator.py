@@ -240,6 +240,13 @@ class SRGenerator(
             # recorded command repeats exactly.
             self.tail = nn.Identity()
 
+    @property
+    def output_weight(self) -> nn.Parameter:
+        """The weight of the conv that makes the RGB output: where GAN training compares the gradients
+        of its loss terms (VQGAN's adaptive adversarial weight, and the training diagnostics)."""
+        last = self.tail if isinstance(self.tail, nn.Conv2d) else self.upsample[-2]
+        return last.weight
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (N, 3, H, W), got {tuple(x.shape)}")

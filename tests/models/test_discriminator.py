@@ -69,3 +69,29 @@ def test_feature_critic_supports_the_gradient_penalty():
     penalty = gradient_penalty(critic, torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32))
     penalty.backward()
     assert penalty.item() > 0 and critic.heads["relu2_2"][0].weight.grad.abs().sum() > 0
+
+
+def test_cross_scale_mixing_lets_the_fine_heads_see_the_deep_features():
+    torch.manual_seed(0)
+    features = build_feature_extractor("efficientnet_lite0", ("stage2", "stage7"))
+    plain = FeatureDiscriminator(features, projection_channels=16, hidden=8).eval()
+    mixed = FeatureDiscriminator(features, projection_channels=16, hidden=8, cross_scale=True).eval()
+    mixed.load_state_dict(plain.state_dict())  # same heads, same projections: only the mixing differs
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():  # silence the stage7 head: the scores are the stage2 head's alone
+        for critic in (plain, mixed):
+            critic.heads["stage7"][-1].weight.zero_()
+            critic.heads["stage7"][-1].bias.zero_()
+    assert not torch.allclose(plain(x), mixed(x))  # with mixing, the stage2 head sees stage7
+    with pytest.raises(ValueError, match="projection_channels"):
+        FeatureDiscriminator(features, projection_channels=0, cross_scale=True)
+
+
+def test_feature_critic_augments_only_while_training():
+    features = build_feature_extractor("efficientnet_lite0", ("stage2",))
+    critic = FeatureDiscriminator(features, projection_channels=8, hidden=8, augment=("color", "cutout"))
+    x = torch.rand(2, 3, 48, 48)
+    critic.eval()
+    assert torch.equal(critic(x), critic(x))
+    critic.train()
+    assert not torch.equal(critic(x), critic(x))
