@@ -34,29 +34,8 @@ from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from hf_srgan.recipe import command_line  # noqa: E402
 from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step  # noqa: E402
-from train_accelerate import parse_args  # noqa: E402
-
-# GAN-phase options whose default changed behaviour for runs made before the option existed:
-# the value that repeats such a run (its config lacks the key).
-GAN_BEFORE_THE_OPTION = {"drift_weight": 0.0}
-
-
-def command_line(config: dict) -> str:
-    """The training command with every option that differs from the defaults."""
-    if config.get("phase") == "gan":
-        config = {**config, **{k: v for k, v in GAN_BEFORE_THE_OPTION.items() if k not in config}}
-    defaults = vars(parse_args(["--init_generator", "x"] if config.get("phase") == "gan" else []))
-    parts = ["accelerate launch train_accelerate.py"]
-    for key, value in config.items():
-        if key in defaults and value != defaults[key] or key == "init_generator" and value:
-            if isinstance(value, bool):
-                parts.append(f"--{key}")
-            elif isinstance(value, list):
-                parts.append(f"--{key} " + " ".join(map(str, value)))
-            else:
-                parts.append(f"--{key} {value}")
-    return " ".join(parts)
 
 
 def tqdm_elapsed_seconds(log: Path, step: int) -> float:

@@ -19,54 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from hf_srgan.records import best_point, run_summary
+from hf_srgan.training import checkpoint_dirs, checkpoint_step
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from hf_srgan.training import checkpoint_dirs, checkpoint_step  # noqa: E402
-from scripts.bundle_model import command_line  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "gan_comparison.json"
-
-
-def curve_point(entry: dict) -> dict:
-    """One validation entry as step, PSNR and NIQE; the mean over the sets when there are several.
-
-    A run validated on several held-out sets (clean and degraded, for `wdrn-x4-real`) is judged
-    on all of them at once, each set counting the same.
-    """
-    per_set = {key: value for key, value in entry.items() if key != "step"}
-    psnr, niqe = (sum(s[metric] for s in per_set.values()) / len(per_set) for metric in ("psnr", "niqe"))
-    point = {"step": entry["step"], "psnr": round(psnr, 3), "niqe": round(niqe, 3)}
-    if len(per_set) > 1:
-        point["sets"] = {name: {m: round(s[m], 3) for m in ("psnr", "niqe")} for name, s in per_set.items()}
-    return point
-
-
-def run_summary(run_dir: Path) -> dict:
-    config = json.loads((run_dir / "train_config.json").read_text())
-    state = json.loads((checkpoint_dirs(run_dir)[-1] / "trainer_state.json").read_text())
-    curve = [curve_point(entry) for entry in state["history"]]
-    return {
-        "command": command_line(config),
-        "steps": state["step"],
-        "batch_size": config["batch_size"],
-        "train_seconds": state["train_seconds"],
-        "hardware": state["hardware"],
-        "validation_set": Path(config["val_data"][0]).name,
-        "curve": curve,
-    }
-
-
-def best_point(curve: list[dict], max_psnr_drop: float, steps: set[int] | None = None) -> dict | None:
-    """The perception-distortion rule: the lowest-NIQE point within `max_psnr_drop` dB of step 0.
-
-    `steps` limits it to points that have a checkpoint; None when no point is within the budget.
-    """
-    floor = curve[0]["psnr"] - max_psnr_drop
-    candidates = [p for p in curve if (steps is None or p["step"] in steps) and p["psnr"] >= floor]
-    return min(candidates, key=lambda p: p["niqe"], default=None)
 
 
 def choose(run_dir: Path, max_psnr_drop: float) -> dict:

@@ -35,7 +35,7 @@ from hf_srgan.models import SRGenerator, count_parameters
 from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, bundled_models, model_guide
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.gan_comparison import best_point  # noqa: E402
+from hf_srgan.records import best_point  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))

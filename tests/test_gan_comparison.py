@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from scripts.bundle_model import command_line
-from scripts.gan_comparison import best_point, choose, main
+from hf_srgan.recipe import command_line
+from hf_srgan.records import best_point
+from scripts.gan_comparison import choose, main
 
 
 def write_run(run, history, saved_steps):
