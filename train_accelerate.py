@@ -28,6 +28,7 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from hf_srgan.augment import parse_augmentations
 from hf_srgan.data import (
     Degradation,
     SRPatchDataset,
@@ -170,7 +171,7 @@ def build_feature_critic(args: argparse.Namespace) -> FeatureDiscriminator:
         projection_channels=args.projection_channels,
         spectral_norm=args.spectral_norm,
         max_shift=args.feature_shift,
-        augment=args.critic_augment,
+        augment=parse_augmentations(args.critic_augment),
         cross_scale=args.cross_scale,
     )
 

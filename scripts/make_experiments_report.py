@@ -1,0 +1,229 @@
+"""Render docs/experiments.md and its figures from the JSON records under docs/.
+
+    python scripts/make_experiments_report.py
+
+Reads docs/gan_comparison.json (every GAN run: command, validation curve, diagnostics),
+docs/interpolation.json (blend sweeps), docs/val_references.json (bicubic, wdrn-x4 and HR on the
+held-out split, from `hf-srgan evaluate --json`) and docs/recipe_seeds.json (which runs answer
+which question). Nothing here measures: every number comes from a record a script wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from hf_srgan.records import best_point  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+FIGURES = DOCS / "figures"
+GAN_PSNR_BUDGET = 2.0  # dB below the starting model on the held-out split: the checkpoint rule
+NIQE_BAR = 4.5  # the reliable-GAN issue's bar on val-bsd200
+
+
+def load(name: str) -> dict:
+    path = DOCS / name
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def seed_of(command: str) -> int:
+    return int(re.search(r"--seed (\d+)", command).group(1))
+
+
+def chosen(run: dict, sweep: dict | None) -> dict | None:
+    """What the rule takes from a run: its blend's chosen point when swept, else its best checkpoint."""
+    if sweep:
+        point = next(p for p in sweep["curve"] if p["alpha"] == sweep["chosen_alpha"])
+        return {**point, "step": sweep["step"]}
+    return best_point(run["curve"], GAN_PSNR_BUDGET)
+
+
+def recipe_rows(runs: dict, sweeps: dict, groups: dict) -> list[dict]:
+    """Per recipe: the rule's point for each seed, the median and the worst seed."""
+    rows = []
+    for recipe, labels in groups.items():
+        points = {}
+        for label in labels:
+            run = runs[label]
+            run_dir = re.search(r"--output_dir (\S+)", run["command"]).group(1)
+            points[seed_of(run["command"])] = chosen(run, sweeps.get(run_dir))
+        niqes = [p["niqe"] if p else float("inf") for p in points.values()]
+        rows.append(
+            {"recipe": recipe, "points": points, "median": statistics.median(niqes), "worst": max(niqes)}
+        )
+    return rows
+
+
+def arrival_figure(runs: dict, groups: dict, path: Path) -> None:
+    """NIQE (and PSNR) against step, one panel per recipe, one line per seed."""
+    fig, axes = plt.subplots(2, len(groups), figsize=(4.2 * len(groups), 6), sharex=True, squeeze=False)
+    for column, (recipe, labels) in enumerate(groups.items()):
+        for label in labels:
+            curve = runs[label]["curve"]
+            steps = [p["step"] for p in curve]
+            seed = seed_of(runs[label]["command"])
+            axes[0, column].plot(steps, [p["niqe"] for p in curve], marker=".", label=f"seed {seed}")
+            axes[1, column].plot(steps, [p["psnr"] for p in curve], marker=".", label=f"seed {seed}")
+        axes[0, column].axhline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
+        axes[0, column].set_title(recipe, fontsize=9)
+        axes[0, column].legend(fontsize=7)
+        axes[1, column].set_xlabel("GAN step")
+    axes[0, 0].set_ylabel("val NIQE (lower = more natural)")
+    axes[1, 0].set_ylabel("val PSNR (dB)")
+    fig.suptitle("Texture arrival per seed (EMA weights, val-bsd200; dotted: the 4.5 bar)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def diagnostics_figure(runs: dict, labels: list[str], path: Path) -> None:
+    """The critics' real-fake gap and the adversarial/content gradient ratio at the output conv."""
+    fig, (gap_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for label in labels:
+        rows = runs[label].get("diagnostics", [])
+        critics = sorted({k.split("/", 1)[1] for row in rows for k in row if k.startswith("gap/")})
+        for critic in critics:
+            steps = [r["step"] for r in rows]
+            gap_ax.plot(steps, [r[f"gap/{critic}"] for r in rows], label=f"{label} ({critic})", linewidth=1)
+            ratio = [r[f"grad/adv_{critic}"] / r["grad/content"] for r in rows]
+            ratio_ax.plot(steps, ratio, label=f"{label} ({critic})", linewidth=1)
+    gap_ax.set(xlabel="GAN step", ylabel="critic score gap, real - fake", title="Does the critic separate?")
+    gap_ax.set_yscale("symlog", linthresh=0.1)
+    ratio_ax.set(
+        xlabel="GAN step",
+        ylabel="|weighted adv. grad| / |content grad|",
+        title="Is the adversarial push drowned?",
+        yscale="log",
+    )
+    ratio_ax.legend(fontsize=7)
+    fig.suptitle("Generator output conv, every 20 steps (train_accelerate.py diagnostics)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def perception_distortion_figure(rows: list[dict], runs: dict, references: dict, path: Path) -> None:
+    """PSNR against NIQE on val-bsd200: every checkpoint (dots), each seed's chosen point, references."""
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    every = [p for run in runs.values() for p in run["curve"] if p["step"] > 0]
+    ax.scatter(
+        [p["niqe"] for p in every], [p["psnr"] for p in every], s=6, color="0.8", label="any checkpoint"
+    )
+    for row in rows:
+        found = [p for p in row["points"].values() if p]
+        ax.scatter([p["niqe"] for p in found], [p["psnr"] for p in found], s=36, label=row["recipe"])
+    marks = {"bicubic": "s", "wdrn-x4": "D", "HR": "*"}
+    for name, marker in marks.items():
+        ref = references.get(name)
+        if ref:
+            ax.scatter(
+                ref["niqe"],
+                ref.get("psnr", max(p["psnr"] for p in every) + 0.3),
+                marker=marker,
+                s=80,
+                color="black",
+                zorder=3,
+            )
+            ax.annotate(
+                name,
+                (ref["niqe"], ref.get("psnr", max(p["psnr"] for p in every) + 0.3)),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=8,
+            )
+    ax.axvline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="NIQE (lower = more natural)", ylabel="PSNR (dB, Y, shave 4)")
+    ax.set_title("Perception-distortion on val-bsd200 (HR has no PSNR: drawn at the top)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sweeps_figure(sweeps: dict, run_dirs: list[str], path: Path) -> None:
+    """Each blend sweep (wdrn-x4 + alpha (GAN - wdrn-x4)) as a line in the PSNR-NIQE plane."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for run_dir in run_dirs:
+        curve = sweeps[run_dir]["curve"]
+        ax.plot([p["niqe"] for p in curve], [p["psnr"] for p in curve], marker=".", label=run_dir)
+        chosen_point = next(p for p in curve if p["alpha"] == sweeps[run_dir]["chosen_alpha"])
+        ax.scatter(chosen_point["niqe"], chosen_point["psnr"], s=60, facecolors="none", edgecolors="black")
+    ax.set(xlabel="NIQE", ylabel="PSNR (dB)", title="Blend sweeps, alpha 0 (wdrn-x4) to 1; circles: chosen")
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def recipe_table(rows: list[dict]) -> str:
+    seeds = sorted({seed for row in rows for seed in row["points"]})
+    lines = [
+        "| recipe | " + " | ".join(f"seed {s}" for s in seeds) + " | median NIQE | worst NIQE |",
+        "|---|" + "---|" * (len(seeds) + 2),
+    ]
+    for row in rows:
+        cells = []
+        for seed in seeds:
+            p = row["points"].get(seed, "")
+            if p == "":
+                cells.append("")
+            elif p is None:
+                cells.append("none within 2 dB")
+            else:
+                alpha = f", alpha {p['alpha']:g}" if "alpha" in p else ""
+                cells.append(f"{p['niqe']:.2f} / {p['psnr']:.2f} dB (step {p['step']:,}{alpha})")
+        lines.append(
+            f"| {row['recipe']} | " + " | ".join(cells) + f" | {row['median']:.2f} | {row['worst']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    runs, sweeps = load("gan_comparison.json"), load("interpolation.json")
+    references, study = load("val_references.json"), load("recipe_seeds.json")
+    FIGURES.mkdir(exist_ok=True)
+    groups = {recipe: entry["runs"] for recipe, entry in study["recipes"].items()}
+    rows = recipe_rows(runs, sweeps, groups)
+    arrival_figure(runs, groups, FIGURES / "texture_arrival.png")
+    diagnostics_figure(runs, study["diagnosed"], FIGURES / "gan_diagnostics.png")
+    perception_distortion_figure(rows, runs, references, FIGURES / "perception_distortion.png")
+    swept = [
+        d
+        for d in sweeps
+        if any(f"--output_dir {d} " in runs[lab]["command"] for g in groups.values() for lab in g)
+    ]
+    sweeps_figure(sweeps, swept, FIGURES / "blend_sweeps.png")
+    text = (ROOT / "docs" / "experiments.template.md").read_text()
+    text = text.replace("{{recipe_table}}", recipe_table(rows))
+    text = text.replace("{{all_runs}}", all_runs_table(runs))
+    (DOCS / "experiments.md").write_text(text)
+    print(f"wrote {DOCS / 'experiments.md'} and 4 figures in {FIGURES}")
+
+
+def all_runs_table(runs: dict) -> str:
+    """Every GAN run on record: its rule point and its most natural checkpoint."""
+    lines = [
+        "| run | seed | steps | rule point NIQE / PSNR (step) | most natural NIQE (step) |",
+        "|---|---|---|---|---|",
+    ]
+    for label, run in runs.items():
+        rule = best_point(run["curve"], GAN_PSNR_BUDGET)
+        natural = min((p for p in run["curve"] if p["step"] > 0), key=lambda p: p["niqe"])
+        rule_cell = f"{rule['niqe']:.2f} / {rule['psnr']:.2f} ({rule['step']:,})" if rule else "none"
+        lines.append(
+            f"| {label} | {seed_of(run['command'])} | {run['steps']:,} | {rule_cell} | "
+            f"{natural['niqe']:.2f} ({natural['step']:,}) |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Each bundled model is reproduced by its recipe files: they set exactly what its record says was run."""
+
+import pytest
+
+from hf_srgan.pretrained import bundled_models
+from hf_srgan.recipe import command_options, parse_args, recipe_options
+from hf_srgan.recipe_files import recipe_paths, stages
+
+
+@pytest.mark.parametrize("model", bundled_models())
+def test_recipe_files_set_what_each_recorded_stage_ran(model):
+    for stage, path in zip(stages(model), recipe_paths(model), strict=True):
+        assert path.is_file(), f"{model}: no recipe file {path} for stage {stage['run']}"
+        from_file = recipe_options(vars(parse_args(["--config", str(path)])))
+        assert from_file == command_options(stage["command"]), f"{path} disagrees with {model}'s record"
+
+
+def test_the_command_line_overrides_a_recipe_file(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("phase: gan\ninit_generator: wdrn-x4\nseed: 15\nfeature_critic: true\nval_niqe: true\n")
+    args = parse_args(["--config", str(recipe), "--seed", "16", "--no-feature_critic"])
+    assert (args.phase, args.seed, args.feature_critic, args.val_niqe) == ("gan", 16, False, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("seeed: 3\n", "unknown option"), ("- a\n", "mapping"), ("phase: [\n", "while parsing")],
+)
+def test_a_bad_recipe_file_is_refused_with_its_name(tmp_path, capsys, text, message):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text(text)
+    with pytest.raises(SystemExit):
+        parse_args(["--config", str(recipe)])
+    err = capsys.readouterr().err
+    assert str(recipe) in err and message in err
