@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     for model in args.models:
         for index, (stage, owner, path) in enumerate(
-            zip(stages(model), stage_owners(model), recipe_paths(model))
+            zip(stages(model), stage_owners(model), recipe_paths(model), strict=True)
         ):
             if owner != model:
                 continue  # written with the model that first had this stage
