@@ -4,6 +4,15 @@ from hf_srgan.imageio import ImageLoadError, open_image
 from hf_srgan.inference import upscale
 from hf_srgan.models import SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL, bundled_models
+from hf_srgan.texture import texture_model
 
 __version__ = "0.1.0"
-__all__ = ["DEFAULT_MODEL", "ImageLoadError", "SRGenerator", "bundled_models", "open_image", "upscale"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "ImageLoadError",
+    "SRGenerator",
+    "bundled_models",
+    "open_image",
+    "texture_model",
+    "upscale",
+]

@@ -18,6 +18,7 @@ from hf_srgan.imageio import ImageLoadError, atomic_save, open_image
 from hf_srgan.inference import DTYPES, upscale
 from hf_srgan.models import ModelLoadError, SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL, model_guide
+from hf_srgan.texture import FAITHFUL_MODEL, TEXTURE_MODEL, texture_model
 
 # Write errors that no later image can escape: stop instead of failing every image the same way.
 FATAL_WRITE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -101,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="final scale (e.g. 2, 3, 1.5): the model's output resampled with an antialiased filter",
     )
+    up.add_argument(
+        "--texture",
+        type=unit_float,
+        default=None,
+        help=f"your point between {FAITHFUL_MODEL} (0, faithful) and {TEXTURE_MODEL} (1, invented texture): "
+        "a blend of the two models' weights; replaces --model",
+    )
     add_inference_options(up)
     up.set_defaults(run=run_upscale)
 
@@ -146,13 +154,26 @@ def positive_float(text: str) -> float:
     return value
 
 
+def unit_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
 def scale_label(scale: float) -> str:
     """2.0 -> "2", 1.5 -> "1.5": the part of an output name after "_x"."""
     return f"{scale:g}"
 
 
-def load_model(name: str) -> SRGenerator:
+def load_model(name: str, texture: float | None = None) -> SRGenerator:
+    """`name`, or with `texture` the blend of the two texture models (see `hf_srgan.texture`)."""
     try:
+        if texture is not None:
+            return texture_model(texture)
         if name.endswith(".onnx"):
             from hf_srgan.onnx import OnnxGenerator
 
@@ -223,7 +244,9 @@ def plan_jobs(inputs: list[Path], output_dir: Path, scale: str) -> tuple[list[Jo
 
 
 def run_upscale(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    if args.texture is not None and args.model != DEFAULT_MODEL:
+        raise CLIError(f"--texture blends {FAITHFUL_MODEL} and {TEXTURE_MODEL}: drop --model {args.model}")
+    model = load_model(args.model, texture=args.texture)
     jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:
         tqdm.write(f"skipped {problem}", file=sys.stderr)

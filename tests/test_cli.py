@@ -115,3 +115,52 @@ def test_upscale_help_says_which_bundled_model_suits_which_input(capsys):
         main(["upscale", "--help"])
     out = capsys.readouterr().out
     assert all(f"- {name}: {MODEL_USES[name]}" in out for name in bundled_models())
+
+
+def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (12, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    outputs = {}
+    for texture in ("0", "0.5", "1"):
+        out = tmp_path / texture
+        assert (
+            main(
+                [
+                    "upscale",
+                    str(tmp_path / "a.png"),
+                    "-o",
+                    str(out),
+                    "--texture",
+                    texture,
+                    "--dtype",
+                    "float32",
+                ]
+            )
+            == 0
+        )
+        outputs[texture] = np.asarray(Image.open(out / "a_x4.png"), np.float64)
+    ends = np.abs(outputs["1"] - outputs["0"]).mean()
+    assert ends > 0.5  # the two models differ
+    assert (
+        np.abs(outputs["0.5"] - outputs["0"]).mean() < ends
+        and np.abs(outputs["0.5"] - outputs["1"]).mean() < ends
+    )
+    assert (
+        main(
+            [
+                "upscale",
+                str(tmp_path / "a.png"),
+                "-o",
+                str(tmp_path / "x"),
+                "--texture",
+                "0.5",
+                "--model",
+                "srresnet-x4",
+            ]
+        )
+        == 2
+    )
+    assert "--texture blends" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "y"), "--texture", "2"])
+    assert "between 0 and 1" in capsys.readouterr().err
