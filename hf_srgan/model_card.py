@@ -3,8 +3,8 @@
 `SRGenerator.save_pretrained` / `push_to_hub` render it (through huggingface_hub's mixin), and so
 do the training export and `scripts/make_model_card.py` for the bundled models, so a card
 pushed after training and a bundled card carry the same metadata and sections. Optional
-sections appear only when their values are given: ``description``, ``family``, ``eval_table``
-(Markdown), ``extra_evaluation``, ``figure``, ``training``, ``limitations``.
+sections appear only when their values are given: ``description``, ``uses`` (intended uses and
+limitations), ``usage_extra``, ``training_data``, ``training``, ``eval_table`` (Markdown), ``figure``.
 
 Weights and code have different terms: the code is MIT, but weights trained on DIV2K (academic
 research only) and BSD (non-commercial) inherit those restrictions. So the metadata says
@@ -92,49 +92,47 @@ MODEL_CARD_TEMPLATE = """---
 
 {{ description | default("A 4x single-image super-resolution generator.", true) }}
 Made with [hf-srgan]({{ repo_url }}): RGB in [0, 1] to RGB in [0, 1], `scale` times larger.
+{% if uses %}
+## Intended uses and limitations
 
-## Architecture
-
-{{ architecture }}
-{% if family %}
-## Models in this family
-
-{{ family }}
+{{ uses }}
 {% endif %}
-## Usage
+## How to use
 
 ```python
 from PIL import Image
 from hf_srgan import SRGenerator, upscale
 
 model = SRGenerator.from_pretrained("{{ repo_id | default("path/to/this/folder", true) }}")
-upscale(model, Image.open("photo.jpg"), dtype="auto").save("photo_x4.png")
+upscale(model, Image.open("photo.jpg")).save("photo_x4.png")
 ```
 
-or from the command line:
-`hf-srgan upscale photo.jpg -o out/ --model {{ repo_id | default("path/to/this/folder", true) }}`.
+or `hf-srgan upscale photo.jpg -o out/ --model {{ repo_id | default("path/to/this/folder", true) }}`
+(`pip install hf-srgan`; any size, tiled; bf16 where the CPU has it).{{ usage_extra | default("", true) }}
+{% if training_data %}
+## Training data
 
-## Evaluation
-
-{{ eval_table | default("Not evaluated yet.", true) }}
-{% if extra_evaluation %}
-{{ extra_evaluation }}
-{% endif %}{% if figure %}
-{{ figure }}
+{{ training_data }}
 {% endif %}{% if training %}
-## Training
+## Training procedure
 
 {{ training }}
 {% endif %}
+## Evaluation
+
+{{ eval_table | default("Not evaluated yet.", true) }}
+{% if figure %}
+{{ figure }}
+{% endif %}
+## Architecture
+
+{{ architecture }}
+
 ## Terms of use
 
 The code is MIT; the weights inherit the terms of their training data:
 see [{{ terms_file }}]({{ terms_file }}).
-{% if limitations %}
-## Limitations
 
-{{ limitations }}
-{% endif %}
 ## Citation
 
 {{ citation }}

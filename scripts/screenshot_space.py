@@ -31,10 +31,17 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def capture(url: str, image: Path, out: Path, slider_at: float = 0.5) -> dict:
-    """Upload `image`, press Upscale, drag the slider to `slider_at`, save a screenshot.
+def capture(
+    url: str,
+    image: Path,
+    out: Path,
+    slider_at: float = 0.5,
+    model: str | None = None,
+    texture: float | None = None,
+) -> dict:
+    """Upload `image`, pick `model` and `texture` if given, press Upscale, drag the slider, screenshot.
 
-    Returns what the page showed: the number of slider images and the info line.
+    Returns what the page showed: the number of slider images, the info line and the texture value.
     """
     from playwright.sync_api import sync_playwright
 
@@ -44,6 +51,14 @@ def capture(url: str, image: Path, out: Path, slider_at: float = 0.5) -> dict:
         page.goto(url)
         page.set_input_files("#upload input[type=file]", str(image))
         page.locator("#preview img").first.wait_for()  # the upload was accepted and previewed
+        if model is not None:
+            page.click("#model input")
+            page.get_by_role("option", name=model, exact=True).click()
+        if texture is not None:
+            number = page.locator("#texture input[type=number]")
+            page.wait_for_function("!document.querySelector('#texture input[type=range]').disabled")
+            number.fill(str(texture))
+            number.press("Enter")
         page.click("#upscale")
         page.wait_for_function("document.querySelectorAll('#slider img').length >= 2", timeout=120_000)
         box = page.locator("#slider .image-container").first.bounding_box()
@@ -52,7 +67,11 @@ def capture(url: str, image: Path, out: Path, slider_at: float = 0.5) -> dict:
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * slider_at, middle_y, steps=5)
         page.mouse.up()
-        shown = {"slider_images": page.locator("#slider img").count(), "info": page.inner_text("#info")}
+        shown = {
+            "slider_images": page.locator("#slider img").count(),
+            "info": page.inner_text("#info"),
+            "texture": page.locator("#texture input[type=number]").input_value(),
+        }
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), full_page=True)
         browser.close()

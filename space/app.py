@@ -39,6 +39,7 @@ from hf_srgan.inference import select_device, select_dtype
 from hf_srgan.model_card import PUBLISHED_ORG
 from hf_srgan.models import ModelLoadError
 from hf_srgan.pretrained import model_guide
+from hf_srgan.texture import FAITHFUL_MODEL, TEXTURE_MODEL, TEXTURE_STEPS, texture_model
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
@@ -143,19 +144,30 @@ def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
     return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
+def texture_for(model_name: str) -> dict:
+    """The texture slider follows the model: 0 for wdrn-x4, 1 for wdrn-x4-gan, idle for the others."""
+    if model_name not in (FAITHFUL_MODEL, TEXTURE_MODEL):
+        return gr.update(interactive=False)
+    return gr.update(value=float(model_name == TEXTURE_MODEL), interactive=True)
+
+
 def run_upscale(
     path: str | None,
     model_name: str,
     outscale: float = 4,
+    texture: float | None = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ):
     start = time.perf_counter()
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
+    blended = texture is not None and model_name in (FAITHFUL_MODEL, TEXTURE_MODEL)
     try:
-        model = load_model(model_name)
+        model = texture_model(texture) if blended else load_model(model_name)
     except Exception as err:
         raise gr.Error(f"Cannot load model {model_name}: {str(err).splitlines()[0]}") from None
+    if blended:
+        model_name = f"{FAITHFUL_MODEL} + texture {texture:g} ({TEXTURE_MODEL})"
     device = select_device()
     dtype = select_dtype(DTYPE, device)
     progress(0, desc="starting")
@@ -218,6 +230,17 @@ def build_demo() -> gr.Blocks:
                 )
                 model = gr.Dropdown(models, value=models[0], label="Model", elem_id="model")
                 gr.Markdown(model_guide(), elem_id="model-guide")
+                texture = gr.Slider(
+                    0,
+                    1,
+                    value=float(models[0] == TEXTURE_MODEL),
+                    step=1 / TEXTURE_STEPS,
+                    label="Texture",
+                    elem_id="texture",
+                    interactive=models[0] in (FAITHFUL_MODEL, TEXTURE_MODEL),
+                    info=f"0: {FAITHFUL_MODEL}, faithful; 1: {TEXTURE_MODEL}, invented natural texture; "
+                    "between: a blend of the two models",
+                )
                 outscale = gr.Slider(
                     1,
                     4,
@@ -241,9 +264,10 @@ def build_demo() -> gr.Blocks:
                 info = gr.Markdown(elem_id="info", label="Run details")
                 download = gr.File(label="Full-resolution PNG", elem_id="download")
         upload.change(preview, inputs=upload, outputs=shown, api_name="preview")
+        model.change(texture_for, inputs=model, outputs=texture, api_name=False)
         button.click(
             run_upscale,
-            inputs=[upload, model, outscale],
+            inputs=[upload, model, outscale, texture],
             outputs=[slider, download, info],
             api_name="upscale",
             concurrency_limit=CONCURRENCY,

@@ -156,6 +156,14 @@ def test_in_a_real_browser(server, photo):
     assert (OUTPUT_DIR / "space.png").stat().st_size > 10_000
 
 
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_texture_slider_in_a_real_browser(server, photo):
+    """Picking wdrn-x4 wakes the texture slider; at 0.5 the result comes from the blend of the two models."""
+    shown = capture(server[0], photo, OUTPUT_DIR / "space-texture.png", model="wdrn-x4", texture=0.5)
+    assert shown["slider_images"] >= 2 and shown["texture"] == "0.5"
+    assert "wdrn-x4 + texture 0.5 (wdrn-x4-gan)" in shown["info"]
+
+
 def test_app_starts_from_the_repository_root(tmp_path):
     """`python space/app.py` builds the same app (imported, not launched, to keep this quick)."""
     code = "import runpy; ns = runpy.run_path('space/app.py'); print(type(ns['demo']).__name__)"
