@@ -68,7 +68,8 @@ def real_versus_default(results: dict, real: str = "wdrn-x4-real", default: str 
     clean_gains = [results[real][n]["psnr"] - results[default][n]["psnr"] for n in clean]
     natural = [n for n in degraded if results[real][n]["niqe"] < results[default][n]["niqe"]]
     return (
-        f"\n\nAgainst `{default}`, `{real}` is {min(gains):+.2f} to {max(gains):+.2f} dB on the degraded "
+        f"\n\nAgainst `{default}`, `{real}` is {min(gains):+.2f} to {max(gains):+.2f} dB on the "
+        "degraded "
         f"sets and {min(clean_gains):+.2f} to {max(clean_gains):+.2f} dB on the clean ones; by NIQE it is more "
         f"natural on {len(natural)} of the {len(degraded)} degraded sets."
     )
