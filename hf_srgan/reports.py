@@ -69,9 +69,8 @@ def real_versus_default(results: dict, real: str = "wdrn-x4-real", default: str 
     natural = [n for n in degraded if results[real][n]["niqe"] < results[default][n]["niqe"]]
     return (
         f"\n\nAgainst `{default}`, `{real}` is {min(gains):+.2f} to {max(gains):+.2f} dB on the "
-        "degraded "
-        f"sets and {min(clean_gains):+.2f} to {max(clean_gains):+.2f} dB on the clean ones; by NIQE it is more "
-        f"natural on {len(natural)} of the {len(degraded)} degraded sets."
+        f"degraded sets and {min(clean_gains):+.2f} to {max(clean_gains):+.2f} dB on the clean ones; "
+        f"by NIQE it is more natural on {len(natural)} of the {len(degraded)} degraded sets."
     )
 
 
