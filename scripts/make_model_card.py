@@ -9,7 +9,8 @@ Evaluation is `hf_srgan.evaluation.evaluate_generators`, the same call as `hf-sr
 PSNR-oriented models are also measured with `--self-ensemble` on Set5 and Set14. It writes
 docs/eval_results.json, docs/eval_self_ensemble.json, docs/comparison.png,
 docs/figures/perception_distortion_bsd100.png, each bundled folder's README.md (its Hub card:
-one template, the standard sections) and the blocks between the markers in README.md. The
+one template, the standard sections) and the blocks between the markers in README.md and
+docs/benchmarks.md. The
 history of experiments is not here: it is docs/experiments.md (scripts/make_experiments_report.py).
 """
 
@@ -34,7 +35,14 @@ from hf_srgan.model_card import (
 from hf_srgan.models import SRGenerator, count_parameters
 from hf_srgan.pretrained import BUNDLED_DIR, MODEL_USES, bundled_models, model_guide
 from hf_srgan.recipe_files import recipe_paths
-from hf_srgan.reports import CROPS, DATA, comparison_figure, degraded_table, perception_distortion_figure
+from hf_srgan.reports import (
+    CROPS,
+    DATA,
+    comparison_figure,
+    degraded_table,
+    degraded_tables,
+    perception_distortion_figure,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ["Set5", "Set14", "BSD100"]
@@ -233,10 +241,15 @@ def replace_block(text: str, name: str, content: str) -> str:
     return f"{head}{start}\n{content}\n{end}{tail}"
 
 
-def update_readme(results: dict) -> None:
+def update_docs(results: dict) -> None:
+    """The README's results table and model guide, and docs/benchmarks.md's degraded-photo tables."""
     readme = ROOT / "README.md"
     text = replace_block(readme.read_text(), "eval-table", format_table(results))
     readme.write_text(replace_block(text, "model-guide", model_guide()))
+    if DEGRADED_RESULTS.is_file():
+        benchmarks = ROOT / "docs" / "benchmarks.md"
+        tables = degraded_tables(json.loads(DEGRADED_RESULTS.read_text()))
+        benchmarks.write_text(replace_block(benchmarks.read_text(), "degraded-table", tables))
 
 
 def main() -> None:
@@ -273,7 +286,7 @@ def main() -> None:
         for figure in (COMPARISON, PERCEPTION_DISTORTION, *([REAL_FIGURE] if model == REAL_MODEL else [])):
             shutil.copy(figure, folder / figure.name)  # the card links its figures beside itself
         write_terms(folder)
-    update_readme(results)
+    update_docs(results)
     print(format_table(results))
 
 
