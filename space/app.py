@@ -145,10 +145,8 @@ def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
 
 
 def texture_for(model_name: str) -> dict:
-    """The texture slider follows the model: 0 for wdrn-x4, 1 for wdrn-x4-gan, idle for the others."""
-    if model_name not in (FAITHFUL_MODEL, TEXTURE_MODEL):
-        return gr.update(interactive=False)
-    return gr.update(value=float(model_name == TEXTURE_MODEL), interactive=True)
+    """The texture slider moves only with wdrn-x4 (0) toward wdrn-x4-gan (1); it shows 1 for the GAN."""
+    return gr.update(value=float(model_name == TEXTURE_MODEL), interactive=model_name == FAITHFUL_MODEL)
 
 
 def run_upscale(
@@ -161,7 +159,7 @@ def run_upscale(
     start = time.perf_counter()
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
-    blended = texture is not None and model_name in (FAITHFUL_MODEL, TEXTURE_MODEL)
+    blended = model_name == FAITHFUL_MODEL and bool(texture)  # API callers may leave texture out
     try:
         model = texture_model(texture) if blended else load_model(model_name)
     except Exception as err:
@@ -237,9 +235,9 @@ def build_demo() -> gr.Blocks:
                     step=1 / TEXTURE_STEPS,
                     label="Texture",
                     elem_id="texture",
-                    interactive=models[0] in (FAITHFUL_MODEL, TEXTURE_MODEL),
-                    info=f"0: {FAITHFUL_MODEL}, faithful; 1: {TEXTURE_MODEL}, invented natural texture; "
-                    "between: a blend of the two models",
+                    interactive=models[0] == FAITHFUL_MODEL,
+                    info=f"with {FAITHFUL_MODEL}: 0 is faithful, 1 is {TEXTURE_MODEL}'s invented natural "
+                    "texture, between is a blend of the two models",
                 )
                 outscale = gr.Slider(
                     1,
