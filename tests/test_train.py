@@ -147,6 +147,53 @@ def test_gan_phase_runs_from_a_pretrained_generator(
     SRGenerator.from_pretrained(tmp_path / "final")
 
 
+def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pretrained, tmp_path):
+    """The feature critic beside the SRGAN critic, the adaptive weight, and the per-step diagnostics."""
+    run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            max_steps=4,
+            batch_size=2,
+            feature_backbone="efficientnet_lite0",
+            perceptual_layers="stage2,stage3",
+            critic_layers="stage2,stage5",
+            discriminator="srgan",
+            critic_highpass=2.0,
+            feature_critic=True,
+            critic_augment="color,translation,cutout",
+            cross_scale=True,
+            critic_upsample=1,
+            adaptive_adv_weight=True,
+            adv_weight=0.05,
+            feature_adv_weight=0.05,
+            pixel_weight=1.0,
+            diagnostics_every=2,
+        )
+    )
+    rows = [json.loads(line) for line in (tmp_path / "diagnostics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1, 2, 3, 4]  # every step: the adaptive weight needs the norms
+    for row in rows:
+        for critic in ("srgan", "features"):
+            assert math.isfinite(row[f"gap/{critic}"]) and row[f"grad/adv_{critic}"] > 0
+            # the adaptive weight sets each critic's push to 0.05 x the content gradient's norm, unless
+            # the critic's own gradient is so small that the weight hits VQGAN's clamp (1e4 x 0.05)
+            push, target = row[f"grad/adv_{critic}"], 0.05 * row["grad/content"]
+            if row[f"adv_weight/{critic}"] < 0.05 * 1e4:
+                assert push == pytest.approx(target, rel=1e-3)
+            else:
+                assert push < target
+    assert trainer_state(tmp_path)["step"] == 4
+
+
+def test_critic_augment_names_are_checked_before_training(data_dir, pretrained, tmp_path):
+    args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final")
+    result = run([*args, "--feature_critic", "--critic_augment=color,flip"], check=False)
+    assert result.returncode == 2 and "flip" in result.stderr
+
+
 def test_init_generator_conflicts_with_architecture_flags(data_dir, pretrained, tmp_path):
     args = common_args(data_dir, tmp_path, init_generator=pretrained / "final", max_steps=2)
     result = run([*args, "--scale=2"], check=False)
