@@ -26,16 +26,14 @@ import argparse
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 from hf_srgan.models import SRGenerator, add_task_vector, interpolate_generators
 from hf_srgan.pretrained import BUNDLED_DIR, bundled_models
+from hf_srgan.recipe import command_line
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from hf_srgan.recipe import command_line  # noqa: E402
-from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step  # noqa: E402
 
 
 def tqdm_elapsed_seconds(log: Path, step: int) -> float:

@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from hf_srgan.evaluation import load_benchmark, score_set
+from hf_srgan.inference import upscale
+from hf_srgan.models import SRGenerator, add_task_vector
+from hf_srgan.records import best_point, run_summary
+from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from hf_srgan.evaluation import load_benchmark, score_set  # noqa: E402
-from hf_srgan.inference import upscale  # noqa: E402
-from hf_srgan.models import SRGenerator, add_task_vector  # noqa: E402
-from hf_srgan.records import best_point, run_summary  # noqa: E402
-from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "interpolation.json"
 
