@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from hf_srgan.imageio import open_image
 from hf_srgan.inference import upscale
-from hf_srgan.metrics import niqe, psnr, ssim
+from hf_srgan.metrics import blockiness, flat_noise, niqe, psnr, ssim
 from hf_srgan.models import SRGenerator
 
 
@@ -49,21 +49,38 @@ def score_set(
     shave: int,
     with_niqe: bool = False,
     desc: str = "",
+    with_artefacts: bool = False,
 ) -> dict:
-    """Mean PSNR/SSIM (and NIQE, on the same shaved Y channel) of `upscaler` over a benchmark set."""
+    """Mean PSNR/SSIM (and NIQE, on the same shaved Y channel) of `upscaler` over a benchmark set.
+
+    ``with_artefacts`` adds what NIQE rewards wrongly on degraded inputs: ``blockiness`` (JPEG
+    blocks of the LR input, on a 32-px grid in a 4x output) and ``flat_noise`` (fine-band energy
+    where the HR is smooth); see `hf_srgan.metrics`.
+    """
     scores: dict[str, list[float]] = {"psnr": [], "ssim": [], **({"niqe": []} if with_niqe else {})}
+    if with_artefacts:
+        scores |= {"blockiness": [], "flat_noise": []}
     for pair in tqdm(pairs, desc=desc, unit="img", leave=False, disable=not desc):
         sr = upscaler(pair.lr)
         scores["psnr"].append(psnr(sr, pair.hr, shave=shave))
         scores["ssim"].append(ssim(sr, pair.hr, shave=shave))
         if with_niqe:
             scores["niqe"].append(niqe(sr, shave=shave))
+        if with_artefacts:
+            scores["blockiness"].append(blockiness(sr, period=8 * shave, shave=shave))
+            scores["flat_noise"].append(flat_noise(sr, pair.hr, shave=shave))
     return {**{k: float(np.mean(v)) for k, v in scores.items()}, "images": len(pairs)}
 
 
-def score_hr_niqe(pairs: list[BenchmarkPair], shave: int) -> dict:
-    """NIQE of the ground truth: the floor a perceptual model is measured against."""
-    return {"niqe": float(np.mean([niqe(pair.hr, shave=shave) for pair in pairs])), "images": len(pairs)}
+def score_hr_niqe(pairs: list[BenchmarkPair], shave: int, with_artefacts: bool = False) -> dict:
+    """NIQE of the ground truth: the floor a perceptual model is measured against (and its artefacts)."""
+    scores = {"niqe": float(np.mean([niqe(pair.hr, shave=shave) for pair in pairs])), "images": len(pairs)}
+    if with_artefacts:
+        scores["blockiness"] = float(
+            np.mean([blockiness(p.hr, period=8 * shave, shave=shave) for p in pairs])
+        )
+        scores["flat_noise"] = float(np.mean([flat_noise(p.hr, p.hr, shave=shave) for p in pairs]))
+    return scores
 
 
 def evaluate(
@@ -71,6 +88,7 @@ def evaluate(
     folders: list[str | Path],
     scale: int = 4,
     with_niqe: bool = False,
+    with_artefacts: bool = False,
 ) -> dict[str, dict[str, dict]]:
     """``{row: {set: {"psnr", "ssim", ["niqe"], "images"}}}`` per upscaler and benchmark folder.
 
@@ -82,16 +100,25 @@ def evaluate(
         set_name = Path(folder).name
         pairs = load_benchmark(folder, scale)
         if with_niqe:
-            results["HR"][set_name] = score_hr_niqe(pairs, shave=scale)
+            results["HR"][set_name] = score_hr_niqe(pairs, shave=scale, with_artefacts=with_artefacts)
         for name, upscaler in upscalers.items():
             results[name][set_name] = score_set(
-                pairs, upscaler, shave=scale, with_niqe=with_niqe, desc=f"{set_name} {name}"
+                pairs,
+                upscaler,
+                shave=scale,
+                with_niqe=with_niqe,
+                desc=f"{set_name} {name}",
+                with_artefacts=with_artefacts,
             )
     return results
 
 
 def evaluate_generators(
-    models: list[str], folders: list[str | Path], with_niqe: bool = False, **upscale_kwargs
+    models: list[str],
+    folders: list[str | Path],
+    with_niqe: bool = False,
+    with_artefacts: bool = False,
+    **upscale_kwargs,
 ) -> dict[str, dict[str, dict]]:
     """Bicubic plus each generator (bundled name, folder or Hub id) on benchmark folders.
 
@@ -106,7 +133,7 @@ def evaluate_generators(
     upscalers = {"bicubic": lambda lr: bicubic_upscale(lr, scale)}
     for name, generator in generators.items():
         upscalers[name] = lambda lr, g=generator: upscale(g, lr, **upscale_kwargs)
-    return evaluate(upscalers, folders, scale=scale, with_niqe=with_niqe)
+    return evaluate(upscalers, folders, scale=scale, with_niqe=with_niqe, with_artefacts=with_artefacts)
 
 
 def format_table(results: dict[str, dict[str, dict]]) -> str:

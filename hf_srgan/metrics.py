@@ -200,3 +200,42 @@ def niqe(image: Image.Image | np.ndarray, shave: int = 0) -> float:
     cov_image = np.cov(features[~np.isnan(features).any(axis=1)], rowvar=False)
     diff = mu_pristine - mu_image
     return float(np.sqrt(diff @ np.linalg.pinv((cov_pristine + cov_image) / 2) @ diff))
+
+
+def blockiness(image: Image.Image | np.ndarray, period: int = 32, shave: int = 0) -> float:
+    """How much stronger the Y gradient is across a `period`-px grid than elsewhere (1.0: no grid).
+
+    A JPEG's 8x8 blocks in an LR input sit on a 32-px grid in a 4x output. The mean absolute
+    difference between neighbouring pixels that straddle a grid line, over the mean for all
+    other neighbours, rows and columns pooled: about 1 for a natural image, above 1 where block
+    edges survive (or were sharpened) in the output. The grid is anchored at the image's origin,
+    as a JPEG's is, so do not shave before calling; ``shave`` drops border pairs afterwards.
+    """
+    y = _as_y(image)
+    ratios = []
+    for diff in (np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0)).T):
+        across = (np.arange(diff.shape[1]) + 1) % period == 0
+        keep = slice(shave, diff.shape[0] - shave or None)
+        diff = diff[keep]
+        ratios.append(diff[:, across].mean() / max(diff[:, ~across].mean(), 1e-9))
+    return float(np.mean(ratios))
+
+
+def flat_noise(
+    image: Image.Image | np.ndarray,
+    reference: Image.Image | np.ndarray,
+    shave: int = 4,
+    flat_std: float = 3.0,
+) -> float:
+    """RMS of the image's finest band (Y minus its Gaussian blur) where the reference is flat.
+
+    Noise in an input that a model keeps or sharpens shows up as fine-band energy in regions the
+    clean HR says are smooth (sky, walls, skin): the pixels whose 7x7 local standard deviation in
+    the HR is below `flat_std` levels. Compare a model's value with HR's own and bicubic's.
+    """
+    y, ref = _prepare(image, reference, shave)
+    box = np.full((7, 7), 1 / 49)
+    local_var = _local_filter(ref**2, box) - _local_filter(ref, box) ** 2
+    flat = np.sqrt(np.maximum(local_var, 0)) < flat_std
+    fine = y - _local_filter(y, _gaussian_window(7, 1.5))
+    return float(np.sqrt(np.mean(fine[flat] ** 2))) if flat.any() else float("nan")

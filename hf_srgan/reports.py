@@ -58,6 +58,26 @@ def degraded_table(results: dict) -> str:
     return "\n".join(lines) + real_versus_default(results)
 
 
+def artefact_table(results: dict) -> str:
+    """What NIQE rewards wrongly: JPEG blockiness on the JPEG levels, flat-region noise on the noise level.
+
+    Rows = upscalers (HR: the ground truth's own value); empty when the results carry no artefact
+    measures (`evaluate_generators(..., with_artefacts=True)`).
+    """
+    first = next(iter(results.values()))
+    columns = [(name, "blockiness") for name in first if "jpeg" in name and "blockiness" in first[name]]
+    columns += [
+        (name, "flat_noise") for name in first if name.endswith("-noise") and "flat_noise" in first[name]
+    ]
+    if not columns:
+        return ""
+    header = [f"{name} {'blocks' if metric == 'blockiness' else 'flat noise'}" for name, metric in columns]
+    lines = ["| model | " + " | ".join(header) + " |", "|---|" + "---|" * len(columns)]
+    for model, per_set in results.items():
+        lines.append(f"| {model} | " + " | ".join(f"{per_set[n][m]:.2f}" for n, m in columns) + " |")
+    return "\n".join(lines)
+
+
 def real_versus_default(results: dict, real: str = "wdrn-x4-real", default: str = "wdrn-x4") -> str:
     """One sentence, computed from the table: where `real` beats `default` and where it does not."""
     if real not in results or default not in results:

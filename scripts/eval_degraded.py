@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from hf_srgan.evaluation import evaluate_generators
-from hf_srgan.reports import DATA, DEGRADED_LEVELS, comparison_figure, degraded_tables
+from hf_srgan.reports import DATA, DEGRADED_LEVELS, artefact_table, comparison_figure, degraded_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
@@ -42,7 +42,9 @@ def measure(sets: list[str], models: list[str]) -> dict:
         subprocess.run([sys.executable, str(script), "--sets", *missing, "--out", str(DEGRADED)], check=True)
     folders = [DATA / "benchmark" / s for s in sets]
     folders += [DEGRADED / f"{s}-{level}" for s in sets for level in DEGRADED_LEVELS]
-    return evaluate_generators(models, folders, with_niqe=True, tile="auto", overlap=16, dtype="float32")
+    return evaluate_generators(
+        models, folders, with_niqe=True, with_artefacts=True, tile="auto", overlap=16, dtype="float32"
+    )
 
 
 def main() -> None:
@@ -69,7 +71,9 @@ def main() -> None:
             kept = json.loads(DEGRADED_RESULTS.read_text())
             results = {name: results.get(name, kept.get(name)) for name in {**kept, **results}}
         DEGRADED_RESULTS.write_text(json.dumps(results, indent=2))
-    print(degraded_tables(json.loads(DEGRADED_RESULTS.read_text())))
+    results = json.loads(DEGRADED_RESULTS.read_text())
+    print(degraded_tables(results))
+    print(artefact_table(results))
 
 
 if __name__ == "__main__":

@@ -96,3 +96,26 @@ def test_evaluate_with_niqe_adds_an_hr_row(data_dir):
     assert results["HR"]["Set5"]["niqe"] < results["bicubic"]["Set5"]["niqe"]
     table = format_table(results)
     assert "Set5 NIQE" in table and "| HR | - |" in table
+
+
+def test_blockiness_finds_a_32_px_grid_and_ignores_natural_texture():
+    from hf_srgan.metrics import blockiness
+
+    rng = np.random.default_rng(0)
+    smooth = np.clip(rng.normal(128, 20, (128, 128, 3)), 0, 255).astype(np.uint8)
+    blocks = np.kron(rng.integers(60, 200, (4, 4, 1)), np.ones((32, 32, 3))).astype(np.uint8)
+    assert blockiness(smooth) == pytest.approx(1.0, abs=0.1)
+    assert blockiness(np.clip(smooth * 0.5 + blocks * 0.5, 0, 255).astype(np.uint8)) > 2.0
+
+
+def test_flat_noise_measures_fine_band_energy_only_where_the_reference_is_flat():
+    from hf_srgan.metrics import flat_noise
+
+    rng = np.random.default_rng(0)
+    reference = np.full((64, 64, 3), 120, np.uint8)
+    reference[:, 32:] = rng.integers(0, 255, (64, 32, 3))  # textured half: not flat, not counted
+    noisy = reference.astype(float)
+    noisy[:, :32] += rng.normal(0, 8, (64, 32, 3))
+    noisy = np.clip(noisy, 0, 255).astype(np.uint8)
+    assert flat_noise(reference, reference) < 0.5
+    assert flat_noise(noisy, reference) > 3.0
