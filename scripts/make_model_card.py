@@ -73,9 +73,9 @@ DESCRIPTIONS = {
     "layers, the last sub-pixel stage makes RGB itself) trained from scratch with L1: for large images "
     "on CPUs, a little below `wdrn-x4` in PSNR.",
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like `wdrn-x4`: the baseline.",
-    "wdrn-x4-gan": "`wdrn-x4` fine-tuned as an SRGAN (perceptual and adversarial losses, a transfer-"
-    "learning critic on pretrained EfficientNet-Lite0 features beside a conv critic), then blended "
-    "with `wdrn-x4`'s weights: invents natural-looking texture (lower NIQE) at some cost in PSNR.",
+    "wdrn-x4-gan": "`wdrn-x4` fine-tuned as an SRGAN (frequency separation: L1 on blurred SR and HR, an "
+    "EfficientNet-Lite0 perceptual loss, WGAN-GP against the SRGAN conv critic on the high band), then "
+    "blended with `wdrn-x4`'s weights: invents natural-looking texture (lower NIQE) at some cost in PSNR.",
     "wdrn-x4-real": "`wdrn-x4` continued on realistic degradations (blur, resize, noise, JPEG) with L1 "
     "to the clean image, blended with `wdrn-x4` and a share of a GAN stage's texture: for JPEGs and "
     "noisy photos.",
