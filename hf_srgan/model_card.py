@@ -59,6 +59,12 @@ ARCHITECTURES = {
         "(one learned scalar per source, then a 1x1 conv) instead of SRGAN's plain sums; then "
         "PixelShuffle x2 stages and a 3x3 tail. No batch norm. See `hf_srgan/models/generator.py`."
     ),
+    "span": (
+        "An efficient **SPAN-style** network (Wan et al. 2024): 3x3 convs at the input resolution in "
+        "blocks gated by a parameter-free attention, (o + x) * (sigmoid(o) - 0.5), a long skip, and one "
+        "PixelShuffle to RGB. Trained with re-parameterizable convs (3x3 + 1x1 + identity), saved folded "
+        "into single 3x3 convs. See `hf_srgan/models/span.py`."
+    ),
     "srresnet": (
         "The SRGAN paper's **SRResNet** generator (Ledig et al. 2017): a 9x9 head with PReLU, 16 "
         "residual blocks (conv-BN-PReLU-conv-BN), a conv-BN with a long skip, PixelShuffle x2 stages "

@@ -26,7 +26,7 @@ SCALE_KEY = "hf_srgan_scale"
 def export_onnx(model: SRGenerator, path: str | Path, opset: int = OPSET) -> Path:
     """Write `model` as ONNX with dynamic N, H, W; the scale and config go into the metadata."""
     path = Path(path)
-    model = model.float().eval()
+    model = model.fold().float().eval()  # re-parameterizable convs as the single conv they sum to
     example = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
         torch.onnx.export(

@@ -45,3 +45,15 @@ def test_a_foreign_onnx_file_is_refused(tmp_path, tiny_model):
     torch.onnx.export(tiny_model, (torch.rand(1, 3, 8, 8),), str(path), dynamo=False)
     with pytest.raises(ValueError, match="not exported by hf-srgan"):
         OnnxGenerator(path)
+
+
+def test_the_efficient_model_exports_folded_and_matches_pytorch(tmp_path):
+    from hf_srgan.models import PRESETS
+
+    torch.manual_seed(0)
+    model = SRGenerator(**PRESETS["lite"]).eval()  # unfolded: the export folds it
+    onnx_model = OnnxGenerator(export_onnx(model, tmp_path / "lite.onnx"))
+    x = torch.rand(1, 3, 12, 10)
+    with torch.no_grad():
+        expected = model(x)
+    np.testing.assert_allclose(onnx_model(x).numpy(), expected.numpy(), atol=TOLERANCE)

@@ -53,10 +53,11 @@ from safetensors.torch import load_file
 from torch import nn
 
 from hf_srgan import model_card
+from hf_srgan.models.span import RepConv, SPANBody, fold_state_dict
 
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
-ARCHS = ("wdrn", "srresnet")
+ARCHS = ("wdrn", "srresnet", "span")
 UPSAMPLERS = ("features", "rgb")
 
 WDRN_SMALL = {"channels": 32, "num_blocks": 4, "num_layers": 4, "growth": 24}
@@ -68,6 +69,8 @@ PRESETS: dict[str, dict] = {
     "wdrn-small-rgb": {**WDRN_SMALL, "upsampler": "rgb"},
     "srresnet": {"arch": "srresnet", "num_blocks": 16},
     "tiny": {"channels": 8, "num_blocks": 2, "num_layers": 2, "growth": 8},  # tests and smoke runs
+    # SPAN-style efficient body (hf_srgan/models/span.py): ~0.4 M parameters, all at LR resolution.
+    "lite": {"arch": "span", "channels": 48, "num_blocks": 6},
 }
 """Named constructor arguments: the default WDRN, its CPU preset, the SRGAN-paper baseline and a test toy."""
 
@@ -195,6 +198,8 @@ class SRGenerator(
     `from_pretrained` rebuilds the same network. ``num_layers`` and ``growth`` are WDRN knobs and
     are ignored by ``arch="srresnet"``. ``upsampler="rgb"`` ends in RGB at half resolution
     (see `pixel_shuffle_upsampler`) instead of features at full resolution plus a tail conv.
+    ``arch="span"`` is the efficient body of `hf_srgan.models.span` (``channels``, ``num_blocks``);
+    ``reparameterized`` says its convs are already folded, as every saved copy is.
     """
 
     def __init__(
@@ -206,6 +211,7 @@ class SRGenerator(
         num_layers: int = 4,
         growth: int = 32,
         upsampler: str = "features",
+        reparameterized: bool = False,
     ) -> None:
         super().__init__()
         for name, value, limit in (
@@ -219,12 +225,24 @@ class SRGenerator(
                 raise ValueError(f"{name} must be an integer from 1 to {limit}, got {value!r}")
         if arch not in ARCHS:
             raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
+        if not isinstance(reparameterized, bool):
+            raise ValueError(f"reparameterized must be true or false, got {reparameterized!r}")
         if scale not in (2, 4, 8):
             raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
         if upsampler not in UPSAMPLERS:
             raise ValueError(f"upsampler must be one of {UPSAMPLERS}, got {upsampler!r}")
         self.arch = arch
         self.scale = scale
+        self.reparameterized = reparameterized
+        if arch == "span":
+            # One 3x3 conv to RGB sub-pixels and one PixelShuffle: nothing runs at full resolution.
+            self.head = RepConv(3, channels, folded=reparameterized)
+            self.body = SPANBody(channels, num_blocks, folded=reparameterized)
+            self.upsample = nn.Sequential(
+                nn.Conv2d(channels, 3 * scale * scale, 3, padding=1), nn.PixelShuffle(scale)
+            )
+            self.tail = nn.Identity()
+            return
         if arch == "wdrn":
             self.head = nn.Conv2d(3, channels, 3, padding=1)
             self.body: nn.Module = WDRNBody(channels, num_blocks, num_layers, growth)
@@ -251,6 +269,21 @@ class SRGenerator(
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (N, 3, H, W), got {tuple(x.shape)}")
         return self.tail(self.upsample(self.body(self.head(x))))
+
+    def fold(self) -> SRGenerator:
+        """The same function with each re-parameterizable conv folded into one 3x3 conv (span only)."""
+        if self.arch != "span" or self.reparameterized:
+            return self
+        folded = SRGenerator(**{**self._hub_mixin_config, "reparameterized": True})
+        folded.load_state_dict(fold_state_dict(self), strict=True)
+        return folded.to(self.output_weight.device).train(self.training)
+
+    def save_pretrained(self, save_directory: str | Path, *args, **kwargs):
+        """Saves the folded model: what ships runs one conv per layer (``reparameterized: true``)."""
+        folded = self.fold()
+        if folded is not self:
+            return folded.save_pretrained(save_directory, *args, **kwargs)
+        return super().save_pretrained(save_directory, *args, **kwargs)
 
     def _save_pretrained(self, save_directory: Path) -> None:
         """Weights (safetensors, via the mixin) plus the terms file the card's licence links to."""

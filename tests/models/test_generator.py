@@ -67,7 +67,13 @@ def test_save_and_load_round_trip(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in tmp_path.iterdir()}
     config = json.loads((tmp_path / "config.json").read_text())
-    assert config == {"arch": "wdrn", "scale": 4, "upsampler": "features", **PRESETS["tiny"]}
+    assert config == {
+        "arch": "wdrn",
+        "scale": 4,
+        "upsampler": "features",
+        "reparameterized": False,
+        **PRESETS["tiny"],
+    }
     loaded = SRGenerator.from_pretrained(tmp_path)
     assert not loaded.training
     x = torch.rand(1, 3, 8, 8)
