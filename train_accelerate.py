@@ -308,12 +308,29 @@ StepFn = Callable[[torch.Tensor, torch.Tensor, int], tuple[torch.Tensor, dict]]
 CriticStepFn = Callable[[torch.Tensor, torch.Tensor], dict]
 
 
-def pretrain_step_fn(args: argparse.Namespace, generator: torch.nn.Module) -> StepFn:
-    """The PSNR phase: the pixel loss alone."""
+def pretrain_step_fn(
+    args: argparse.Namespace, accelerator: Accelerator, generator: torch.nn.Module
+) -> StepFn:
+    """The PSNR phase: the pixel loss to HR, plus with --teacher the pixel loss to the teacher's output."""
     train_pixel_loss = pixel_loss(args.pixel_loss)
+    teacher = None
+    if args.teacher:
+        teacher = (
+            SRGenerator.from_pretrained(args.teacher).to(accelerator.device).eval().requires_grad_(False)
+        )
 
     def pretrain_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor, step: int) -> tuple[torch.Tensor, dict]:
-        return train_pixel_loss(generator(lr_batch).float(), hr_batch), {}
+        sr = generator(lr_batch).float()
+        loss = train_pixel_loss(sr, hr_batch)
+        if teacher is None:
+            return loss, {}
+        with torch.no_grad():
+            target = teacher(lr_batch).float()
+        distill = train_pixel_loss(sr, target)
+        return loss + args.distill_weight * distill, {
+            "pixel_loss": loss.item(),
+            "distill_loss": distill.item(),
+        }
 
     return pretrain_step
 
@@ -484,7 +501,7 @@ def main(argv: list[str] | None = None) -> None:
     train_step, critic_step = (
         gan_step_fn(args, accelerator, generator, scale)
         if args.phase == "gan"
-        else (pretrain_step_fn(args, generator), None)
+        else (pretrain_step_fn(args, accelerator, generator), None)
     )
 
     # Data. A stream is already split per process, so Accelerate must not shard or dispatch it again.

@@ -165,6 +165,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--max_grad_norm", type=float, default=1.0)
     g.add_argument("--ema_decay", type=float, default=0.999)
     g.add_argument("--pixel_loss", choices=["l1", "mse"], default="l1")
+    g.add_argument(
+        "--teacher",
+        default=None,
+        help="pretrain phase: a generator (bundled name, folder or Hub id) whose outputs the student "
+        "also matches (knowledge distillation, as efficient-SR winners train small models)",
+    )
+    g.add_argument(
+        "--distill_weight", type=float, default=1.0, help="weight of the pixel loss to the --teacher's output"
+    )
     g = p.add_argument_group("gan phase")
     g.add_argument("--content_loss", choices=["perceptual", "l1", "mse"], default="perceptual")
     g.add_argument(
@@ -350,6 +359,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         and (args.phase != "gan" or args.discriminator == "none")
     ):
         p.error("--critic_warmup_steps needs --phase gan with a --discriminator, and a count >= 0")
+    if args.teacher and args.phase != "pretrain":
+        p.error("--teacher distils in the pretrain phase only")
     if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
     if args.critic_highpass > 0 and args.discriminator != "srgan":

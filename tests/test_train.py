@@ -188,6 +188,23 @@ def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pr
     assert trainer_state(tmp_path)["step"] == 4
 
 
+def test_the_efficient_model_trains_with_a_teacher_and_exports_folded(data_dir, pretrained, tmp_path):
+    run(
+        common_args(
+            data_dir,
+            tmp_path,
+            model_preset="lite",
+            max_steps=3,
+            teacher=pretrained / "final",
+            distill_weight=0.5,
+        )
+    )
+    config = json.loads((tmp_path / "final" / "config.json").read_text())
+    assert config["arch"] == "span" and config["reparameterized"] is True
+    assert math.isfinite(trainer_state(tmp_path)["last_loss"])
+    SRGenerator.from_pretrained(tmp_path / "final")
+
+
 def test_critic_augment_names_are_checked_before_training(data_dir, pretrained, tmp_path):
     args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final")
     result = run([*args, "--feature_critic", "--critic_augment=color,flip"], check=False)
