@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--url", help="a running Space; by default one is started on a free port")
     parser.add_argument("--image", type=Path, default=ROOT / "space" / "examples" / "chelsea.png")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "space.png")
+    parser.add_argument("--model", default=None, help="pick this model before upscaling")
+    parser.add_argument("--texture", type=float, default=None, help="set the texture slider (wdrn-x4)")
     args = parser.parse_args()
     process = None
     url = args.url
@@ -120,7 +122,7 @@ def main() -> None:
         )
         wait_until_up(url, process)
     try:
-        print(capture(url, args.image, args.out))
+        print(capture(url, args.image, args.out, model=args.model, texture=args.texture))
     finally:
         if process is not None:
             process.terminate()
