@@ -233,7 +233,9 @@ def test_critic_warm_up_runs_once_and_not_again_on_resume(data_dir, pretrained, 
         "perceptual_layers": "stage2",
     }
     first = run(common_args(data_dir, tmp_path, **gan_args, max_steps=2, critic_warmup_steps=3))
-    assert re.search(r"critic warm-up: 3 steps, last critic_loss/srgan -?\d", first.stdout), first.stdout[-2000:]
+    assert re.search(r"critic warm-up: 3 steps, last critic_loss/srgan -?\d", first.stdout), first.stdout[
+        -2000:
+    ]
     resumed = run(common_args(data_dir, tmp_path, **gan_args, max_steps=4, resume_from_checkpoint="latest"))
     assert "at step 2" in resumed.stdout and "critic warm-up" not in resumed.stdout
     assert trainer_state(tmp_path)["step"] == 4
