@@ -562,7 +562,8 @@ def main(argv: list[str] | None = None) -> None:
             logs.update(loss=run.last_loss, lr=scheduler.get_last_lr()[0], nan_steps=run.nan_total)
             progress.set_postfix(loss=f"{run.last_loss:.4f}")
             accelerator.log(logs, step=run.step)
-            if "grad/content" in logs and accelerator.is_main_process:
+            diagnostic_step = args.diagnostics_every and run.step % args.diagnostics_every == 0
+            if diagnostic_step and "grad/content" in logs and accelerator.is_main_process:
                 with open(output_dir / "diagnostics.jsonl", "a") as diagnostics:
                     diagnostics.write(json.dumps({"step": run.step, **logs}) + "\n")
 

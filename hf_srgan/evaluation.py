@@ -60,6 +60,7 @@ def score_set(
     scores: dict[str, list[float]] = {"psnr": [], "ssim": [], **({"niqe": []} if with_niqe else {})}
     if with_artefacts:
         scores |= {"blockiness": [], "flat_noise": []}
+    jpeg_grid = 8 * shave  # `shave` is the scale here: an 8-px JPEG block of the LR covers 8 x scale px
     for pair in tqdm(pairs, desc=desc, unit="img", leave=False, disable=not desc):
         sr = upscaler(pair.lr)
         scores["psnr"].append(psnr(sr, pair.hr, shave=shave))
@@ -67,7 +68,7 @@ def score_set(
         if with_niqe:
             scores["niqe"].append(niqe(sr, shave=shave))
         if with_artefacts:
-            scores["blockiness"].append(blockiness(sr, period=8 * shave, shave=shave))
+            scores["blockiness"].append(blockiness(sr, period=jpeg_grid, shave=shave))
             scores["flat_noise"].append(flat_noise(sr, pair.hr, shave=shave))
     return {**{k: float(np.mean(v)) for k, v in scores.items()}, "images": len(pairs)}
 

@@ -34,15 +34,13 @@ def stage_owners(model: str) -> list[str]:
     return owners
 
 
-def recipe_path(model: str, index: int) -> Path:
-    """The file of stage `index` (0-based) of `model`: ``configs/recipes/<owner>/<nn>-<run>.yaml``."""
-    owner = stage_owners(model)[index]
-    run = Path(stages(model)[index]["run"]).name
-    return RECIPES_DIR / owner / f"{index + 1:02d}-{run}.yaml"
-
-
 def recipe_paths(model: str) -> list[Path]:
-    return [recipe_path(model, i) for i in range(len(stages(model)))]
+    """Each stage's file (in order): ``configs/recipes/<owner>/<nn>-<run>.yaml``, owner per `stage_owners`."""
+    owners = stage_owners(model)
+    return [
+        RECIPES_DIR / owner / f"{index + 1:02d}-{Path(stage['run']).name}.yaml"
+        for index, (stage, owner) in enumerate(zip(stages(model), owners, strict=True))
+    ]
 
 
 def write_recipe(path: Path, command: str, comment: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import zlib
 from pathlib import Path
 
@@ -26,9 +25,9 @@ from PIL import Image, ImageFilter
 
 from hf_srgan.evaluation import load_benchmark
 from hf_srgan.metrics import matlab_downscale
+from hf_srgan.reports import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("HF_SRGAN_DATA", ROOT.parent / "shared" / "data"))
 
 
 def jpeg(image: Image.Image, quality: int) -> Image.Image:

@@ -174,7 +174,8 @@ def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pr
         )
     )
     rows = [json.loads(line) for line in (tmp_path / "diagnostics.jsonl").read_text().splitlines()]
-    assert [row["step"] for row in rows] == [1, 2, 3, 4]  # every step: the adaptive weight needs the norms
+    # every --diagnostics_every steps, though the adaptive weight measures the norms every step
+    assert [row["step"] for row in rows] == [2, 4]
     for row in rows:
         for critic in ("srgan", "features"):
             assert math.isfinite(row[f"gap/{critic}"]) and row[f"grad/adv_{critic}"] > 0
