@@ -344,7 +344,7 @@ def gan_step_fn(
     critic warm-up runs alone. Each critic and its optimiser are prepared here, after the
     generator's, in the order every checkpoint of this script has them (the SRGAN critic first).
 
-    On diagnostic steps (and every step with --adaptive_adv_weight) the step also measures the
+    On diagnostic steps (and every adaptive or kick-start step) the step also measures the
     gradient norm of the content loss and of each critic's weighted adversarial term at the
     generator's output conv: whether a run's adversarial push is drowned by the content loss.
     """
@@ -401,7 +401,9 @@ def gan_step_fn(
             loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=args.grid_period or scale)
         logs["content_loss"] = loss.item()
         diagnose = args.diagnostics_every > 0 and step % args.diagnostics_every == 0
-        measure = bool(critics) and (args.adaptive_adv_weight or diagnose)
+        kickstart = step <= args.adv_kickstart_steps
+        adaptive = args.adaptive_adv_weight or kickstart
+        measure = bool(critics) and (adaptive or diagnose)
         if measure:
             content_norm = output_grad_norm(loss)
             logs["grad/content"] = content_norm.item()
@@ -410,8 +412,9 @@ def gan_step_fn(
             weight = critic.weight
             if measure:
                 adv_norm = output_grad_norm(adv)
-                if args.adaptive_adv_weight:  # VQGAN: lambda = |grad content| / |grad adv|, clamped
-                    weight = weight * (content_norm / (adv_norm + 1e-12)).clamp(max=1e4).item()
+                if adaptive:  # VQGAN: lambda = share x |grad content| / |grad adv|, clamped
+                    share = args.adv_kickstart_share if kickstart else critic.weight
+                    weight = share * (content_norm / (adv_norm + 1e-12)).clamp(max=1e4).item()
                 logs[f"grad/adv_{critic.name}"] = weight * adv_norm.item()
             logs[f"adv_loss/{critic.name}"] = adv.item()
             logs[f"adv_weight/{critic.name}"] = weight

@@ -320,6 +320,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "keeps one size relative to the content loss whatever the seed and the critic's score scale",
     )
     g.add_argument(
+        "--adv_kickstart_steps",
+        type=int,
+        default=0,
+        help="for the first N GAN steps, set each critic's push at the generator's output conv to "
+        "--adv_kickstart_share x the content gradient's norm (the adaptive weight), then use the fixed "
+        "weights: a from-scratch critic only starts to separate once the generator moves, and without "
+        "this kick whether it does is the seed's luck (docs/experiments.md)",
+    )
+    g.add_argument("--adv_kickstart_share", type=float, default=0.05, help="the push share of the kick-start")
+    g.add_argument(
         "--diagnostics_every",
         type=int,
         default=10,

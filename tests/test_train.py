@@ -189,6 +189,33 @@ def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pr
     assert trainer_state(tmp_path)["step"] == 4
 
 
+def test_the_kickstart_sets_the_push_share_then_the_fixed_weight_takes_over(data_dir, pretrained, tmp_path):
+    """--adv_kickstart_steps: a push of a set share of the content gradient first, the fixed weight after."""
+    run(
+        common_args(
+            data_dir,
+            tmp_path,
+            phase="gan",
+            init_generator=pretrained / "final",
+            max_steps=4,
+            batch_size=2,
+            feature_backbone="efficientnet_lite0",
+            perceptual_layers="stage2",
+            discriminator="srgan",
+            adv_weight=0.005,
+            adv_kickstart_steps=2,
+            adv_kickstart_share=0.05,
+            diagnostics_every=1,
+        )
+    )
+    rows = [json.loads(line) for line in (tmp_path / "diagnostics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1, 2, 3, 4]
+    for row in rows[:2]:
+        if row["adv_weight/srgan"] < 0.05 * 1e4:  # below VQGAN's clamp
+            assert row["grad/adv_srgan"] == pytest.approx(0.05 * row["grad/content"], rel=1e-3)
+    assert [row["adv_weight/srgan"] for row in rows[2:]] == [0.005, 0.005]
+
+
 def test_the_efficient_model_trains_with_a_teacher_and_exports_folded(data_dir, pretrained, tmp_path):
     run(
         common_args(
