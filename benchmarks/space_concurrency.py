@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
 
+from hf_srgan.local_space import running_space
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from scripts.screenshot_space import free_port, wait_until_up  # noqa: E402
 
 PHOTO = ROOT.parent / "shared" / "data" / "benchmark" / "Set14" / "HR" / "baboon.png"
 
@@ -34,25 +32,8 @@ PHOTO = ROOT.parent / "shared" / "data" / "benchmark" / "Set14" / "HR" / "baboon
 def burst(concurrency: int, requests: int, photo: Path, model: str) -> dict:
     from gradio_client import Client, handle_file
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "HF_SRGAN_CONCURRENCY": str(concurrency),
-        "HF_SRGAN_MODELS": model,
-        "GRADIO_SERVER_PORT": str(port),
-        "HF_HUB_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=ROOT / "space",
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_until_up(url, server)
+    env = {"HF_SRGAN_CONCURRENCY": str(concurrency), "HF_SRGAN_MODELS": model}
+    with running_space(env) as url:
         client = Client(url, verbose=False)
         client.predict(handle_file(str(photo)), model, 4, api_name="/upscale")  # warm-up: model load
 
@@ -65,9 +46,6 @@ def burst(concurrency: int, requests: int, photo: Path, model: str) -> dict:
         with ThreadPoolExecutor(requests) as pool:
             waits, infos = zip(*pool.map(one, range(requests)), strict=True)
         wall = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {"wall": wall, "median": statistics.median(waits), "worst": max(waits), "info": infos[-1]}
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from scripts.screenshot_space import CHROMIUM, capture, free_port, wait_until_up
+from hf_srgan.local_space import CHROMIUM, capture, running_space
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.space, pytest.mark.slow]
@@ -24,28 +24,12 @@ def server(tmp_path_factory):
 
     model_dir = tmp_path_factory.mktemp("model") / "tiny-x4"
     SRGenerator(**PRESETS["tiny"]).save_pretrained(model_dir)
-    port = free_port()
     env = {
-        **os.environ,
         "HF_SRGAN_MODELS": f"{model_dir},wdrn-x4",  # wdrn-x4: requests slow enough to queue
         "HF_SRGAN_SPACE_MAX_PIXELS": "40000",
-        "GRADIO_SERVER_PORT": str(port),
-        "HF_HUB_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    process = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=REPO_ROOT / "space",
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url, process)
-    yield url, str(model_dir)
-    process.terminate()
-    process.wait(timeout=30)
+    with running_space(env) as url:
+        yield url, str(model_dir)
 
 
 @pytest.fixture(scope="module")
