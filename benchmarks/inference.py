@@ -27,6 +27,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from hf_srgan.inference import cpu_supports_bf16
 from hf_srgan.models.generator import PRESETS, SRGenerator, count_parameters, pixel_shuffle_upsampler
 
 
@@ -71,7 +72,8 @@ RUNTIMES = ["torch fp32", "torch bf16", "ort fp32"]
 
 
 def build(name: str) -> nn.Module:
-    return RRDBNet() if name == "rrdbnet23" else SRGenerator(**PRESETS[name])
+    """A model with random weights; a re-parameterizable one folded, as save_pretrained ships it."""
+    return RRDBNet() if name == "rrdbnet23" else SRGenerator(**PRESETS[name]).fold()
 
 
 def flops_per_output_pixel(name: str) -> float:
@@ -160,7 +162,10 @@ def main() -> None:
         return
 
     cpu = platform.processor() or platform.machine()
-    print(f"# {cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(
+        f"# {cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
+        f"fast bf16 (AVX-512 BF16 or AMX): {cpu_supports_bf16()}"
+    )
     peaks = {"torch fp32": gemm_peak_gflops(torch.float32), "torch bf16": gemm_peak_gflops(torch.bfloat16)}
     peaks["ort fp32"] = peaks["torch fp32"]
     print(
