@@ -17,16 +17,17 @@ DIAGNOSTICS_KEPT_EVERY = 20  # steps between the diagnostics rows a record keeps
 
 
 def curve_point(entry: dict) -> dict:
-    """One validation entry as step, PSNR and NIQE; the mean over the sets when there are several.
+    """One validation entry as step, PSNR and (when measured) NIQE; the mean over the sets when several.
 
     A run validated on several held-out sets (clean and degraded, for `wdrn-x4-real`) is judged
     on all of them at once, each set counting the same.
     """
     per_set = {key: value for key, value in entry.items() if key != "step"}
-    psnr, niqe = (sum(s[metric] for s in per_set.values()) / len(per_set) for metric in ("psnr", "niqe"))
-    point = {"step": entry["step"], "psnr": round(psnr, 3), "niqe": round(niqe, 3)}
+    metrics = [m for m in ("psnr", "niqe") if all(m in s for s in per_set.values())]  # NIQE: GAN runs
+    point = {"step": entry["step"]}
+    point |= {m: round(sum(s[m] for s in per_set.values()) / len(per_set), 3) for m in metrics}
     if len(per_set) > 1:
-        point["sets"] = {name: {m: round(s[m], 3) for m in ("psnr", "niqe")} for name, s in per_set.items()}
+        point["sets"] = {name: {m: round(s[m], 3) for m in metrics} for name, s in per_set.items()}
     return point
 
 
