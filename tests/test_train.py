@@ -147,33 +147,44 @@ def test_gan_phase_runs_from_a_pretrained_generator(
     SRGenerator.from_pretrained(tmp_path / "final")
 
 
-def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pretrained, tmp_path):
-    """The feature critic beside the SRGAN critic, the adaptive weight, and the per-step diagnostics."""
+def short_gan_run(data_dir, pretrained, output_dir, **options) -> list[dict]:
+    """Four GAN steps from the pretrained model (EfficientNet-Lite0, SRGAN critic); the diagnostics rows."""
     run(
         common_args(
             data_dir,
-            tmp_path,
+            output_dir,
             phase="gan",
             init_generator=pretrained / "final",
             max_steps=4,
             batch_size=2,
             feature_backbone="efficientnet_lite0",
-            perceptual_layers="stage2,stage3",
-            critic_layers="stage2,stage5",
             discriminator="srgan",
-            critic_highpass=2.0,
-            feature_critic=True,
-            critic_augment="color,translation,cutout",
-            cross_scale=True,
-            critic_upsample=1,
-            adaptive_adv_weight=True,
-            adv_weight=0.05,
-            feature_adv_weight=0.05,
-            pixel_weight=1.0,
-            diagnostics_every=2,
+            **options,
         )
     )
-    rows = [json.loads(line) for line in (tmp_path / "diagnostics.jsonl").read_text().splitlines()]
+    assert trainer_state(output_dir)["step"] == 4
+    return [json.loads(line) for line in (output_dir / "diagnostics.jsonl").read_text().splitlines()]
+
+
+def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pretrained, tmp_path):
+    """The feature critic beside the SRGAN critic, the adaptive weight, and the per-step diagnostics."""
+    rows = short_gan_run(
+        data_dir,
+        pretrained,
+        tmp_path,
+        perceptual_layers="stage2,stage3",
+        critic_layers="stage2,stage5",
+        critic_highpass=2.0,
+        feature_critic=True,
+        critic_augment="color,translation,cutout",
+        cross_scale=True,
+        critic_upsample=1,
+        adaptive_adv_weight=True,
+        adv_weight=0.05,
+        feature_adv_weight=0.05,
+        pixel_weight=1.0,
+        diagnostics_every=2,
+    )
     # every --diagnostics_every steps, though the adaptive weight measures the norms every step
     assert [row["step"] for row in rows] == [2, 4]
     for row in rows:
@@ -186,29 +197,20 @@ def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pr
                 assert push == pytest.approx(target, rel=1e-3)
             else:
                 assert push < target
-    assert trainer_state(tmp_path)["step"] == 4
 
 
 def test_the_kickstart_sets_the_push_share_then_the_fixed_weight_takes_over(data_dir, pretrained, tmp_path):
     """--adv_kickstart_steps: a push of a set share of the content gradient first, the fixed weight after."""
-    run(
-        common_args(
-            data_dir,
-            tmp_path,
-            phase="gan",
-            init_generator=pretrained / "final",
-            max_steps=4,
-            batch_size=2,
-            feature_backbone="efficientnet_lite0",
-            perceptual_layers="stage2",
-            discriminator="srgan",
-            adv_weight=0.005,
-            adv_kickstart_steps=2,
-            adv_kickstart_share=0.05,
-            diagnostics_every=1,
-        )
+    rows = short_gan_run(
+        data_dir,
+        pretrained,
+        tmp_path,
+        perceptual_layers="stage2",
+        adv_weight=0.005,
+        adv_kickstart_steps=2,
+        adv_kickstart_share=0.05,
+        diagnostics_every=1,
     )
-    rows = [json.loads(line) for line in (tmp_path / "diagnostics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows] == [1, 2, 3, 4]
     for row in rows[:2]:
         if row["adv_weight/srgan"] < 0.05 * 1e4:  # below VQGAN's clamp
