@@ -394,11 +394,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def load_recipe(path: str | Path, _inside: tuple[Path, ...] = ()) -> dict:
+    """A recipe file's options, over those of the recipe its `base:` names (a path relative to the file).
+
+    An experiment then states only what it changes from the recipe it varies, as BasicSR's options
+    files do, instead of copying it and drifting from it.
+    """
+    path = Path(path).resolve()
+    if path in _inside:
+        raise ValueError(f"recipe {path} is its own base")
+    recipe = yaml.safe_load(path.read_text())
+    if not isinstance(recipe, dict):
+        raise ValueError(f"{path}: a recipe is a mapping of option: value")
+    base = recipe.pop("base", None)
+    if base is None:
+        return recipe
+    return {**load_recipe(path.parent / str(base), (*_inside, path)), **recipe}
+
+
 def recipe_argv(path: str | Path, known: set[str]) -> list[str]:
     """A recipe file's options as command-line tokens: `--key value`, `--flag` for true, lists spread."""
-    recipe = yaml.safe_load(Path(path).read_text())
-    if not isinstance(recipe, dict):
-        raise ValueError("a recipe is a mapping of option: value")
+    recipe = load_recipe(path)
     unknown = sorted(key for key in recipe if key.replace("-", "_") not in known or key == "config")
     if unknown:
         raise ValueError(f"unknown option(s) {unknown}; see train_accelerate.py --help")

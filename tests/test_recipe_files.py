@@ -33,3 +33,22 @@ def test_a_bad_recipe_file_is_refused_with_its_name(tmp_path, capsys, text, mess
         parse_args(["--config", str(recipe)])
     err = capsys.readouterr().err
     assert str(recipe) in err and message in err
+
+
+def test_a_recipe_states_only_what_it_changes_from_its_base(tmp_path):
+    (tmp_path / "shipped").mkdir()
+    shipped = "phase: gan\ninit_generator: wdrn-x4\nseed: 15\nmax_steps: 2500\n"
+    (tmp_path / "shipped" / "gan.yaml").write_text(shipped)
+    (tmp_path / "kick.yaml").write_text("base: shipped/gan.yaml\nadv_kickstart_steps: 200\nseed: 16\n")
+    (tmp_path / "kick_features.yaml").write_text("base: kick.yaml\nfeature_critic: true\n")
+    args = parse_args(["--config", str(tmp_path / "kick_features.yaml")])
+    assert (args.phase, args.max_steps, args.seed) == ("gan", 2500, 16)
+    assert (args.adv_kickstart_steps, args.feature_critic) == (200, True)
+
+
+def test_a_recipe_that_is_its_own_base_is_refused(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\nseed: 1\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nseed: 2\n")
+    with pytest.raises(SystemExit):
+        parse_args(["--config", str(tmp_path / "a.yaml")])
+    assert "its own base" in capsys.readouterr().err
