@@ -23,7 +23,8 @@ DOCS_URL = f"{REPO_URL}#readme"
 PAPER_URL = "https://arxiv.org/abs/1609.04802"  # SRGAN, Ledig et al. 2017
 TERMS_FILE = "WEIGHTS_TERMS.md"
 LICENSE_NAME = "hf-srgan-weights-research-only"
-TAGS = ["super-resolution", "image-to-image", "srgan", "wdrn", "hf-srgan"]
+# Shared by every card; `SRGenerator.generate_model_card` adds the architecture (wdrn, srresnet, span).
+TAGS = ["super-resolution", "image-to-image", "srgan", "hf-srgan"]
 
 # Hub dataset ids for the data we train and evaluate on, where a public copy exists. T91, BSD200
 # (BSDS300 train) and Flickr2K have no Hub copy we could match; cards name them in prose.

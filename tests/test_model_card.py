@@ -68,6 +68,13 @@ def test_a_card_saved_by_save_pretrained_has_the_same_metadata_keys(tmp_path):
     assert (tmp_path / "WEIGHTS_TERMS.md").is_file()
 
 
+@pytest.mark.parametrize("name", bundled_models())
+def test_a_bundled_card_is_tagged_with_its_own_architecture(name):
+    arch = json.loads((BUNDLED_DIR / name / "config.json").read_text()).get("arch", "wdrn")
+    tags = ModelCard.load(BUNDLED_DIR / name / "README.md").data.tags
+    assert arch in tags and not {"wdrn", "srresnet", "span"} - {arch} & set(tags), (name, tags)
+
+
 @pytest.mark.slow
 def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
     models = bundled_models()

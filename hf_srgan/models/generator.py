@@ -303,6 +303,7 @@ class SRGenerator(
         `base_model` marks a fine-tune, `eval_results` become the model-index, `datasets` are Hub ids.
         """
         card = super().generate_model_card(*args, **model_card.card_fields(self.arch, **kwargs))
+        card.data.tags = sorted({*card.data.tags, self.arch})
         card.data.base_model = base_model
         card.data.eval_results = eval_results or None
         card.data.datasets = datasets or None
