@@ -39,7 +39,14 @@ from hf_srgan.data import (
 from hf_srgan.degradations import RealisticDegradation, gaussian_lowpass
 from hf_srgan.evaluation import bicubic_upscale, format_table, load_benchmark
 from hf_srgan.inference import upscale_array
-from hf_srgan.losses import AdversarialLoss, PerceptualLoss, TextureLoss, grid_loss, pixel_loss
+from hf_srgan.losses import (
+    AdversarialLoss,
+    PerceptualLoss,
+    TextureLoss,
+    artefact_loss,
+    grid_loss,
+    pixel_loss,
+)
 from hf_srgan.metrics import niqe, psnr, ssim
 from hf_srgan.model_card import eval_results
 from hf_srgan.models import (
@@ -336,9 +343,13 @@ def pretrain_step_fn(
 
 
 def gan_step_fn(
-    args: argparse.Namespace, accelerator: Accelerator, generator: torch.nn.Module, scale: int
+    args: argparse.Namespace,
+    accelerator: Accelerator,
+    generator: torch.nn.Module,
+    ema_generator: torch.nn.Module,
+    scale: int,
 ) -> tuple[StepFn, CriticStepFn | None]:
-    """The GAN phase: content (+ pixel, grid) loss and, with critics, their updates and adversarial terms.
+    """The GAN phase: content (+ pixel, grid, artefact) loss; with critics, their updates and pushes.
 
     Returns the training step and the critics' own update (None without a critic), which the
     critic warm-up runs alone. Each critic and its optimiser are prepared here, after the
@@ -399,6 +410,12 @@ def gan_step_fn(
             loss = loss + args.texture_weight * texture_loss(sr.float(), hr_batch)
         if args.grid_weight > 0:
             loss = loss + args.grid_weight * grid_loss(sr, hr_batch, period=args.grid_period or scale)
+        if args.artefact_weight > 0:
+            with torch.no_grad(), accelerator.autocast():
+                reference = ema_generator(lr_batch)
+            artefacts = artefact_loss(sr, hr_batch, reference)
+            logs["artefact_loss"] = artefacts.item()
+            loss = loss + args.artefact_weight * artefacts
         logs["content_loss"] = loss.item()
         diagnose = args.diagnostics_every > 0 and step % args.diagnostics_every == 0
         kickstart = step <= args.adv_kickstart_steps
@@ -502,7 +519,7 @@ def main(argv: list[str] | None = None) -> None:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     generator, optimizer, scheduler = accelerator.prepare(generator, optimizer, scheduler)
     train_step, critic_step = (
-        gan_step_fn(args, accelerator, generator, scale)
+        gan_step_fn(args, accelerator, generator, ema.module, scale)
         if args.phase == "gan"
         else (pretrain_step_fn(args, accelerator, generator), None)
     )

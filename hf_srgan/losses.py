@@ -196,3 +196,37 @@ def grid_loss(sr: torch.Tensor, hr: torch.Tensor, period: int = 4, window: int |
     phases = phases.reshape(n, c * period * period, h // period, w // period)
     local = F.avg_pool2d(phases, window, stride=1).reshape(n, c, period * period, -1)
     return (local - local.mean(dim=2, keepdim=True)).abs().mean()
+
+
+def artefact_map(
+    sr: torch.Tensor, hr: torch.Tensor, reference: torch.Tensor, kernel: int = 7
+) -> torch.Tensor:
+    """LDL's map of GAN artefacts (Liang et al., "Details or Artifacts", CVPR 2022), a constant.
+
+    A GAN fine-tune at our batch sizes passes through ripples that come and go from step to step;
+    realistic texture is more stable, so the EMA of the generator keeps it. LDL therefore marks the
+    pixels where the current output's error is larger than the reference's (the EMA model's output)
+    and locally busy: the error's variance in a `kernel` x `kernel` window, scaled by the patch's
+    whole error variance to the power 1/5 (LDL's values). Elsewhere the map is zero, leaving
+    texture to the critics.
+    """
+    with torch.no_grad():
+        error = (hr - sr).abs().sum(1, keepdim=True).float()
+        reference_error = (hr - reference).abs().sum(1, keepdim=True).float()
+        padded = F.pad(error, [kernel // 2] * 4, mode="reflect")
+        mean = F.avg_pool2d(padded, kernel, stride=1)
+        n = kernel * kernel
+        local_variance = (
+            (F.avg_pool2d(padded * padded, kernel, stride=1) - mean * mean).clamp(min=0) * n / (n - 1)
+        )
+        patch_variance = error.var(dim=(1, 2, 3), keepdim=True)
+        weight = patch_variance**0.2 * local_variance
+        return weight.masked_fill(error <= reference_error, 0.0)
+
+
+def artefact_loss(
+    sr: torch.Tensor, hr: torch.Tensor, reference: torch.Tensor, kernel: int = 7
+) -> torch.Tensor:
+    """L1 between SR and HR where `artefact_map` marks artefacts: what LDL adds to the GAN losses."""
+    weight = artefact_map(sr.detach(), hr, reference, kernel)
+    return F.l1_loss(weight * sr.float(), weight * hr.float())

@@ -253,6 +253,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="period the grid penalty looks for (0 = the scale; 8 also catches the SRGAN critic's blotches)",
     )
+    g.add_argument(
+        "--artefact_weight",
+        type=float,
+        default=0.0,
+        help="LDL (Liang et al. 2022): L1 where the output's error is locally busy and larger than the "
+        "EMA generator's, i.e. on the artefacts that come and go during GAN training (0 = off)",
+    )
     g.add_argument("--adv_weight", type=float, default=1e-3)
     g.add_argument(
         "--adversarial_loss", choices=AdversarialLoss.KINDS, default="wgan-gp", help="bce = SRGAN paper"

@@ -6,6 +6,8 @@ from hf_srgan.losses import (
     AdversarialLoss,
     PerceptualLoss,
     TextureLoss,
+    artefact_loss,
+    artefact_map,
     gradient_penalty,
     grid_loss,
     patch_gram,
@@ -189,3 +191,27 @@ def test_texture_loss_prefers_texture_to_blur_and_names_missing_layers():
     assert l1(other_noise, hr) > l1(blurred, hr)  # where a pixel loss prefers the blur
     with pytest.raises(ValueError, match="does not return"):
         TextureLoss(features, {"stage7": 1.0})
+
+
+def test_the_artefact_map_marks_busy_errors_only_where_the_ema_model_does_better():
+    torch.manual_seed(0)
+    hr = torch.rand(1, 3, 32, 32)
+    ripples = 0.2 * torch.sin(torch.arange(32.0) * 2.5).expand(1, 3, 32, 32)
+    sr = hr.clone()
+    sr[..., :, :16] += ripples[..., :, :16]  # ripples on the left half only
+    reference = hr + 0.05  # the EMA model: a flat, small error everywhere
+    weight = artefact_map(sr, hr, reference)
+    assert weight.shape == (1, 1, 32, 32) and not weight.requires_grad
+    # busy and worse than the reference: an artefact (bar the ripples' zero crossings)
+    assert (weight[..., 4:-4, 4:12] > 0).float().mean() > 0.6
+    assert weight[..., :, 24:].abs().max() == 0  # no error at all: nothing to mark
+    # where the reference is as wrong as the output (texture both invent), the map leaves it alone
+    assert artefact_map(sr, hr, sr).abs().max() == 0
+
+
+def test_the_artefact_loss_pulls_the_ripples_towards_hr():
+    hr = torch.rand(1, 3, 32, 32)
+    sr = (hr + 0.2 * torch.sin(torch.arange(32.0) * 2.5)).requires_grad_()
+    loss = artefact_loss(sr, hr, reference=hr)
+    loss.backward()
+    assert loss > 0 and sr.grad.abs().sum() > 0
