@@ -86,7 +86,7 @@ def arrival_figure(runs: dict, groups: dict, path: Path) -> None:
 
 def diagnostics_figure(runs: dict, labels: list[str], path: Path) -> None:
     """The critics' real-fake gap and the adversarial/content gradient ratio at the output conv."""
-    fig, (gap_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (gap_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 5.2))
     for label in labels:
         rows = runs[label].get("diagnostics", [])
         critics = sorted({k.split("/", 1)[1] for row in rows for k in row if k.startswith("gap/")})
@@ -103,9 +103,10 @@ def diagnostics_figure(runs: dict, labels: list[str], path: Path) -> None:
         title="Is the adversarial push drowned?",
         yscale="log",
     )
-    ratio_ax.legend(fontsize=7)
+    handles, names = ratio_ax.get_legend_handles_labels()
     fig.suptitle("Generator output conv, every 20 steps (train_accelerate.py diagnostics)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05 + 0.03 * len(names) / 2, 1, 1))
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=7, frameon=False)  # below: no data hidden
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
