@@ -66,6 +66,7 @@ from hf_srgan.training import (
     hub_base_model,
     lr_factor,
     replace_folder,
+    resolve_mixed_precision,
     resume,
     save_checkpoint,
     trackers,
@@ -279,6 +280,10 @@ def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accele
 def setup_accelerator(args: argparse.Namespace) -> Accelerator:
     """Accelerate from the flags, seeded, with the CPU's threads, and the run's flags on disk."""
     output_dir = Path(args.output_dir)
+    # Resolved before train_config.json is written: the record says which precision ran.
+    args.mixed_precision = resolve_mixed_precision(
+        args.mixed_precision, on_cpu=use_cpu(args) or not torch.cuda.is_available()
+    )
     accelerator = Accelerator(
         cpu=use_cpu(args),
         mixed_precision=args.mixed_precision,

@@ -24,6 +24,7 @@ from hf_srgan.training import (
     lr_factor,
     prune_checkpoints,
     replace_folder,
+    resolve_mixed_precision,
 )
 
 
@@ -157,3 +158,11 @@ def test_signals_only_set_flags_and_an_export_request_is_taken_once():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def test_auto_mixed_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch):
+    assert resolve_mixed_precision("fp16", on_cpu=True) == "fp16"  # an explicit choice is kept
+    monkeypatch.setattr("hf_srgan.training.cpu_supports_bf16", lambda: True)
+    assert resolve_mixed_precision("auto", on_cpu=True) == "bf16"
+    monkeypatch.setattr("hf_srgan.training.cpu_supports_bf16", lambda: False)
+    assert resolve_mixed_precision("auto", on_cpu=True) == "no"
