@@ -54,6 +54,7 @@ from hf_srgan.models import (
     FeatureDiscriminator,
     SRGANDiscriminator,
     SRGenerator,
+    UNetDiscriminator,
     build_feature_extractor,
 )
 from hf_srgan.models.features import parse_layer_weights
@@ -204,11 +205,12 @@ def build_critics(args: argparse.Namespace) -> list[tuple[str, torch.nn.Module, 
         drift_weight=args.drift_weight,
     )
     critics = []
-    if args.discriminator == "srgan":
-        srgan = SRGANDiscriminator(
+    if args.discriminator in ("srgan", "unet"):
+        from_scratch = SRGANDiscriminator if args.discriminator == "srgan" else UNetDiscriminator
+        critic = from_scratch(
             spectral_norm=args.spectral_norm, max_shift=args.critic_shift, highpass_sigma=args.critic_highpass
         )
-        critics.append(("srgan", srgan, main_loss, args.adv_weight))
+        critics.append((args.discriminator, critic, main_loss, args.adv_weight))
     elif args.discriminator == "features":
         critics.append(("features", build_feature_critic(args), main_loss, args.adv_weight))
     if args.feature_critic:

@@ -113,6 +113,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
     alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype)
     interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     scores = critic(interpolates)
+    scores = scores.reshape(len(scores), -1).mean(dim=1)  # a per-pixel critic: its image mean
     (grads,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 

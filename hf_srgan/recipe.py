@@ -216,13 +216,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--critic_shift",
         type=int,
         default=0,
-        help="the 'srgan' critic sees its input at a random offset below this (0 = off; 8 = its stride grid)",
+        help="a from-scratch critic (srgan, unet) sees its input at a random offset below this "
+        "(0 = off; 8 = its stride grid)",
     )
     g.add_argument(
         "--critic_highpass",
         type=float,
         default=0.0,
-        help="the 'srgan' critic sees only the image minus its Gaussian blur of this sigma (px) (0 = off)",
+        help="a from-scratch critic sees only the image minus its Gaussian blur of this sigma (px) (0 = off)",
     )
     g.add_argument("--vgg_weights", default=DEFAULT_VGG_WEIGHTS, help="safetensors path or Hub id")
     g.add_argument("--content_weight", type=float, default=1.0)
@@ -284,9 +285,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument(
         "--discriminator",
-        choices=["srgan", "features", "none"],
+        choices=["srgan", "unet", "features", "none"],
         default="srgan",
-        help="srgan: conv critic from scratch; features: heads on the frozen --feature_backbone; none",
+        help="srgan: conv critic from scratch; unet: Real-ESRGAN's per-pixel critic from scratch (with "
+        "--spectral_norm --adversarial_loss bce as there); features: heads on the frozen --feature_backbone",
     )
     g.add_argument(
         "--critic_layers",
@@ -385,10 +387,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--teacher distils in the pretrain phase only")
     if args.phase == "gan" and args.content_weight <= 0 and args.pixel_weight <= 0:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
-    if args.critic_highpass > 0 and args.discriminator != "srgan":
-        p.error("--critic_highpass applies to --discriminator srgan")
-    if args.feature_critic and args.discriminator != "srgan":
-        p.error("--feature_critic goes beside --discriminator srgan (use --discriminator features alone)")
+    if args.critic_highpass > 0 and args.discriminator not in ("srgan", "unet"):
+        p.error("--critic_highpass applies to --discriminator srgan or unet")
+    if args.feature_critic and args.discriminator not in ("srgan", "unet"):
+        p.error(
+            "--feature_critic goes beside --discriminator srgan or unet (or use --discriminator features)"
+        )
     try:
         parse_augmentations(args.critic_augment)
     except ValueError as err:

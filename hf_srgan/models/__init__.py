@@ -1,6 +1,6 @@
 """Generators, critics and the frozen pretrained feature networks (VGG19, EfficientNet-Lite0)."""
 
-from hf_srgan.models.discriminator import FeatureDiscriminator, SRGANDiscriminator
+from hf_srgan.models.discriminator import FeatureDiscriminator, SRGANDiscriminator, UNetDiscriminator
 from hf_srgan.models.efficientnet import EfficientNetLite0Features, FeatureWeightsError
 from hf_srgan.models.features import BACKBONE_LAYERS, build_feature_extractor
 from hf_srgan.models.generator import (
@@ -23,6 +23,7 @@ __all__ = [
     "FeatureWeightsError",
     "ModelLoadError",
     "SRGANDiscriminator",
+    "UNetDiscriminator",
     "SRGenerator",
     "VGG19Features",
     "VGGWeightsError",

@@ -1,13 +1,17 @@
 """Critics for adversarial training.
 
-Both return one unbounded score per image (no sigmoid): that is what a Wasserstein critic needs,
-and the BCE option applies ``BCEWithLogits`` on the same scores. They accept any input size
-because the last layers are 1x1 convs averaged over space. No batch norm, since the WGAN-GP
-gradient penalty is defined per sample; spectral norm is optional. `SRGANDiscriminator` learns
-from scratch; `FeatureDiscriminator` builds on a frozen ImageNet network (transfer learning).
+They return unbounded scores (no sigmoid): that is what a Wasserstein critic needs, and the BCE
+option applies ``BCEWithLogits`` on the same scores. `SRGANDiscriminator` and
+`FeatureDiscriminator` give one score per image (1x1 conv heads averaged over space, so any input
+size works); `UNetDiscriminator` gives one per pixel. No batch norm, since the WGAN-GP gradient
+penalty is defined per sample; spectral norm is optional. `SRGANDiscriminator` and
+`UNetDiscriminator` learn from scratch; `FeatureDiscriminator` builds on a frozen ImageNet network
+(transfer learning).
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +25,20 @@ from hf_srgan.models.features import feature_channels, random_shift_crop
 
 def _conv(in_ch: int, out_ch: int, kernel: int, stride: int, spectral_norm: bool) -> nn.Conv2d:
     conv = nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=kernel // 2)
+    return _spectral_norm(conv) if spectral_norm else conv
+
+
+def _critic_view(x: torch.Tensor, max_shift: int, highpass_sigma: float) -> torch.Tensor:
+    """What a from-scratch critic sees: a random offset below `max_shift`, then the high band only."""
+    (x,) = random_shift_crop(x, max_shift=max_shift)
+    if highpass_sigma > 0:
+        x = (x - gaussian_lowpass(x, highpass_sigma)).to(x.dtype)
+    return x
+
+
+def _conv_down(in_ch: int, out_ch: int, spectral_norm: bool) -> nn.Conv2d:
+    """A 4x4 stride-2 conv: halves any even size exactly (a 3x3 one would need odd padding)."""
+    conv = nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1, bias=False)
     return _spectral_norm(conv) if spectral_norm else conv
 
 
@@ -65,10 +83,56 @@ class SRGANDiscriminator(nn.Module):
         self.head = _score_head(in_ch, 2 * in_ch, spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
-        if self.highpass_sigma > 0:
-            x = (x - gaussian_lowpass(x, self.highpass_sigma)).to(x.dtype)
+        x = _critic_view(x, self.max_shift if self.training else 0, self.highpass_sigma)
         return self.head(self.features(x)).mean(dim=(1, 2, 3))
+
+
+class UNetDiscriminator(nn.Module):
+    """Real-ESRGAN's per-pixel critic (Wang et al. 2021, `UNetDiscriminatorSN`): a score for every pixel.
+
+    Three stride-2 convs go down to 1/8 scale, three bilinear 2x steps come back up with skip
+    connections, and the last convs score each output pixel. An image-level critic gives one
+    number for a whole patch, so a generator can fool it with ripples that look, on average,
+    like the texture it wants (the ripple phase in docs/experiments.md); a per-pixel critic sees
+    where they are and pushes back there. Real-ESRGAN uses it with spectral norm on every conv
+    but the first and last, and the BCE loss. `max_shift` and `highpass_sigma` work as in
+    `SRGANDiscriminator`.
+    """
+
+    def __init__(
+        self,
+        base_channels: int = 64,
+        spectral_norm: bool = True,
+        max_shift: int = 0,
+        highpass_sigma: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.max_shift = max_shift
+        self.highpass_sigma = highpass_sigma
+        c = base_channels
+        self.stem = nn.Conv2d(3, c, 3, padding=1)
+        widths = [c, 2 * c, 4 * c, 8 * c]
+        self.down = nn.ModuleList(_conv_down(a, b, spectral_norm) for a, b in pairwise(widths))
+        self.up = nn.ModuleList(_conv(b, a, 3, 1, spectral_norm) for a, b in reversed(list(pairwise(widths))))
+        self.head = nn.Sequential(
+            _conv(c, c, 3, 1, spectral_norm),
+            nn.LeakyReLU(0.2),
+            _conv(c, c, 3, 1, spectral_norm),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 1, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _critic_view(x, self.max_shift if self.training else 0, self.highpass_sigma)
+        skips = [F.leaky_relu(self.stem(x), 0.2)]
+        for conv in self.down:
+            skips.append(F.leaky_relu(conv(skips[-1]), 0.2))
+        y = skips.pop()
+        for conv in self.up:
+            skip = skips.pop()
+            y = F.interpolate(y, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+            y = F.leaky_relu(conv(y), 0.2) + skip
+        return self.head(y)[:, 0]
 
 
 class FeatureDiscriminator(nn.Module):

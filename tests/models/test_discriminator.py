@@ -2,7 +2,12 @@ import pytest
 import torch
 
 from hf_srgan.losses import gradient_penalty
-from hf_srgan.models import FeatureDiscriminator, SRGANDiscriminator, build_feature_extractor
+from hf_srgan.models import (
+    FeatureDiscriminator,
+    SRGANDiscriminator,
+    UNetDiscriminator,
+    build_feature_extractor,
+)
 
 
 @pytest.mark.parametrize("size", [(32, 32), (96, 96), (40, 72)])
@@ -95,3 +100,32 @@ def test_feature_critic_augments_only_while_training():
     assert torch.equal(critic(x), critic(x))
     critic.train()
     assert not torch.equal(critic(x), critic(x))
+
+
+@pytest.mark.parametrize("size", [(32, 32), (96, 96), (40, 72), (36, 36)])
+def test_unet_critic_scores_every_pixel_of_any_size(size):
+    critic = UNetDiscriminator(base_channels=8)
+    assert critic(torch.rand(2, 3, *size)).shape == (2, *size)
+
+
+def test_unet_critic_answers_locally_where_an_image_critic_averages():
+    """A change in one corner moves the per-pixel scores there far more than in the far corner."""
+    torch.manual_seed(0)
+    critic = UNetDiscriminator(base_channels=8).eval()
+    image = torch.rand(1, 3, 64, 64)
+    rippled = image.clone()
+    rippled[..., :16, :16] += 0.3 * torch.sign(torch.randn(1, 3, 16, 16))
+    with torch.no_grad():
+        change = (critic(rippled) - critic(image)).abs()[0]
+    assert change[:16, :16].mean() > 5 * change[-16:, -16:].mean()
+
+
+def test_gradient_penalty_of_a_per_pixel_critic_is_that_of_its_image_mean():
+    torch.manual_seed(0)
+    critic = UNetDiscriminator(base_channels=8, spectral_norm=False)
+    real, fake = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    torch.manual_seed(1)
+    per_pixel = gradient_penalty(critic, real, fake)
+    torch.manual_seed(1)
+    image_mean = gradient_penalty(lambda x: critic(x).mean(dim=(1, 2)), real, fake)
+    assert torch.allclose(per_pixel, image_mean)
