@@ -28,14 +28,6 @@ def _conv(in_ch: int, out_ch: int, kernel: int, stride: int, spectral_norm: bool
     return _spectral_norm(conv) if spectral_norm else conv
 
 
-def _critic_view(x: torch.Tensor, max_shift: int, highpass_sigma: float) -> torch.Tensor:
-    """What a from-scratch critic sees: a random offset below `max_shift`, then the high band only."""
-    (x,) = random_shift_crop(x, max_shift=max_shift)
-    if highpass_sigma > 0:
-        x = (x - gaussian_lowpass(x, highpass_sigma)).to(x.dtype)
-    return x
-
-
 def _conv_down(in_ch: int, out_ch: int, spectral_norm: bool) -> nn.Conv2d:
     """A 4x4 stride-2 conv: halves any even size exactly (a 3x3 one would need odd padding)."""
     conv = nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1, bias=False)
@@ -51,7 +43,23 @@ def _score_head(in_ch: int, hidden: int, spectral_norm: bool) -> nn.Sequential:
     )
 
 
-class SRGANDiscriminator(nn.Module):
+class _ScratchCritic(nn.Module):
+    """A critic trained from scratch: in training it sees the input at a random offset below
+    `max_shift` (`random_shift_crop`), and with `highpass_sigma` only the high band."""
+
+    def __init__(self, max_shift: int, highpass_sigma: float) -> None:
+        super().__init__()
+        self.max_shift = max_shift
+        self.highpass_sigma = highpass_sigma
+
+    def view(self, x: torch.Tensor) -> torch.Tensor:
+        (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
+        if self.highpass_sigma > 0:
+            x = (x - gaussian_lowpass(x, self.highpass_sigma)).to(x.dtype)
+        return x
+
+
+class SRGANDiscriminator(_ScratchCritic):
     """The SRGAN critic: 8 3x3 convs 64->512 (every other one strided), LeakyReLU, dense head.
 
     Its three stride-2 convs see the image on an 8-px grid, and a generator trained against it
@@ -70,9 +78,7 @@ class SRGANDiscriminator(nn.Module):
         max_shift: int = 0,
         highpass_sigma: float = 0.0,
     ) -> None:
-        super().__init__()
-        self.max_shift = max_shift
-        self.highpass_sigma = highpass_sigma
+        super().__init__(max_shift, highpass_sigma)
         widths = [base_channels * m for m in (1, 1, 2, 2, 4, 4, 8, 8)]
         layers: list[nn.Module] = []
         in_ch = 3
@@ -83,11 +89,11 @@ class SRGANDiscriminator(nn.Module):
         self.head = _score_head(in_ch, 2 * in_ch, spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _critic_view(x, self.max_shift if self.training else 0, self.highpass_sigma)
+        x = self.view(x)
         return self.head(self.features(x)).mean(dim=(1, 2, 3))
 
 
-class UNetDiscriminator(nn.Module):
+class UNetDiscriminator(_ScratchCritic):
     """Real-ESRGAN's per-pixel critic (Wang et al. 2021, `UNetDiscriminatorSN`): a score for every pixel.
 
     Three stride-2 convs go down to 1/8 scale, three bilinear 2x steps come back up with skip
@@ -106,9 +112,7 @@ class UNetDiscriminator(nn.Module):
         max_shift: int = 0,
         highpass_sigma: float = 0.0,
     ) -> None:
-        super().__init__()
-        self.max_shift = max_shift
-        self.highpass_sigma = highpass_sigma
+        super().__init__(max_shift, highpass_sigma)
         c = base_channels
         self.stem = nn.Conv2d(3, c, 3, padding=1)
         widths = [c, 2 * c, 4 * c, 8 * c]
@@ -123,7 +127,7 @@ class UNetDiscriminator(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _critic_view(x, self.max_shift if self.training else 0, self.highpass_sigma)
+        x = self.view(x)
         skips = [F.leaky_relu(self.stem(x), 0.2)]
         for conv in self.down:
             skips.append(F.leaky_relu(conv(skips[-1]), 0.2))
