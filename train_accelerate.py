@@ -187,13 +187,30 @@ def build_feature_critic(args: argparse.Namespace) -> FeatureDiscriminator:
 
 @dataclass
 class Critic:
-    """One critic of the GAN phase: its network, optimiser, objective and adversarial weight."""
+    """One critic of the GAN phase: its network, optimiser, objective and adversarial weight.
+
+    `recent_gap` is its real-fake gap averaged over the last ~10 critic steps (an EMA, restarted
+    from the first batch after a resume), which `--adv_gap_gate` reads.
+    """
 
     name: str
     network: torch.nn.Module
     optimizer: torch.optim.Optimizer
     loss: AdversarialLoss
     weight: float
+    recent_gap: float | None = None
+
+    def gate(self, gap_gate: float) -> float:
+        """The share of the fixed weight to use: 1 while the critic separates by `gap_gate` or more.
+
+        In the kick-start runs the ripples began when the critic's gap fell to zero while its
+        push went on at full weight: the generator was following a critic that could no longer
+        tell its output from real photos. Gating the push by the gap lets the content loss pull
+        back until the critic separates again.
+        """
+        if gap_gate <= 0 or self.recent_gap is None:
+            return 1.0
+        return min(1.0, max(0.0, self.recent_gap / gap_gate))
 
 
 def build_critics(args: argparse.Namespace) -> list[tuple[str, torch.nn.Module, AdversarialLoss, float]]:
@@ -398,7 +415,9 @@ def gan_step_fn(
                 critic.optimizer.step()
                 critic.optimizer.zero_grad(set_to_none=True)
                 logs[f"critic_loss/{critic.name}"] = critic_loss.item()
-                logs[f"gap/{critic.name}"] = critic.loss.real_fake_gap
+                gap = critic.loss.real_fake_gap
+                logs[f"gap/{critic.name}"] = gap
+                critic.recent_gap = gap if critic.recent_gap is None else 0.9 * critic.recent_gap + 0.1 * gap
         return logs
 
     def gan_step(lr_batch: torch.Tensor, hr_batch: torch.Tensor, step: int) -> tuple[torch.Tensor, dict]:
@@ -434,6 +453,10 @@ def gan_step_fn(
         for critic in critics:
             adv = critic.loss.generator_loss(critic.network(sr))
             weight = critic.weight
+            if not adaptive and args.adv_gap_gate > 0:
+                gate = critic.gate(args.adv_gap_gate)
+                logs[f"adv_gate/{critic.name}"] = gate
+                weight *= gate
             if measure:
                 adv_norm = output_grad_norm(adv)
                 if adaptive:  # VQGAN: lambda = share x |grad content| / |grad adv|, clamped

@@ -344,6 +344,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--adv_kickstart_share", type=float, default=0.05, help="the push share of the kick-start")
     g.add_argument(
+        "--adv_gap_gate",
+        type=float,
+        default=0.0,
+        help="after the kick-start, scale each critic's fixed weight by its recent real-fake gap over this "
+        "(capped at 1): a critic that no longer separates stops pushing until it does again (0 = off)",
+    )
+    g.add_argument(
         "--diagnostics_every",
         type=int,
         default=10,

@@ -217,6 +217,24 @@ def test_the_kickstart_sets_the_push_share_then_the_fixed_weight_takes_over(data
     assert [row["adv_weight/srgan"] for row in rows[2:]] == [0.005, 0.005]
 
 
+def test_the_gap_gate_scales_the_push_by_how_well_the_critic_separates(data_dir, pretrained, tmp_path):
+    """--adv_gap_gate: after the kick, the fixed weight times the critic's recent gap over the gate."""
+    rows = short_gan_run(
+        data_dir,
+        pretrained,
+        tmp_path,
+        perceptual_layers="stage2",
+        adv_weight=0.005,
+        adv_kickstart_steps=2,
+        adv_gap_gate=1e3,  # far above any gap of 4 steps: the push shrinks to a sliver of the weight
+        diagnostics_every=1,
+    )
+    assert all("adv_gate/srgan" not in row for row in rows[:2])  # the kick sets its own push
+    for row in rows[2:]:
+        assert 0 <= row["adv_gate/srgan"] < 0.01
+        assert row["adv_weight/srgan"] == pytest.approx(0.005 * row["adv_gate/srgan"])
+
+
 def test_the_per_pixel_critic_trains_with_bce_and_spectral_norm(data_dir, pretrained, tmp_path):
     """Real-ESRGAN's critic: it separates per pixel and pushes the generator through the kick-start."""
     rows = short_gan_run(
