@@ -11,8 +11,10 @@ which question). Nothing here measures: every number comes from a record a scrip
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -62,24 +64,37 @@ def recipe_rows(runs: dict, sweeps: dict, groups: dict) -> list[dict]:
     return rows
 
 
-def arrival_figure(runs: dict, groups: dict, path: Path) -> None:
-    """NIQE (and PSNR) against step, one panel per recipe, one line per seed."""
-    fig, axes = plt.subplots(2, len(groups), figsize=(4.2 * len(groups), 6), sharex=True, squeeze=False)
-    for column, (recipe, labels) in enumerate(groups.items()):
+def arrival_figure(runs: dict, groups: dict, path: Path, columns: int = 4) -> None:
+    """NIQE over PSNR against step, one panel pair per recipe (wrapped `columns` to a row), one line
+    per seed, on shared axes so recipes compare at a glance."""
+    grid_rows = math.ceil(len(groups) / columns)
+    fig, axes = plt.subplots(
+        2 * grid_rows, columns, figsize=(4.2 * columns, 5.2 * grid_rows), sharex=True, squeeze=False
+    )
+    for index in range(grid_rows * columns):
+        row, column = 2 * (index // columns), index % columns
+        niqe_ax, psnr_ax = axes[row, column], axes[row + 1, column]
+        if index >= len(groups):
+            niqe_ax.axis("off")
+            psnr_ax.axis("off")
+            continue
+        recipe, labels = list(groups.items())[index]
         for label in labels:
             curve = runs[label]["curve"]
             steps = [p["step"] for p in curve]
             seed = seed_of(runs[label]["command"])
-            axes[0, column].plot(steps, [p["niqe"] for p in curve], marker=".", label=f"seed {seed}")
-            axes[1, column].plot(steps, [p["psnr"] for p in curve], marker=".", label=f"seed {seed}")
-        axes[0, column].axhline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
-        axes[0, column].set_title(recipe, fontsize=9)
-        axes[0, column].legend(fontsize=7)
-        axes[1, column].set_xlabel("GAN step")
-    axes[0, 0].set_ylabel("val NIQE (lower = more natural)")
-    axes[1, 0].set_ylabel("val PSNR (dB)")
+            niqe_ax.plot(steps, [p["niqe"] for p in curve], marker=".", label=f"seed {seed}")
+            psnr_ax.plot(steps, [p["psnr"] for p in curve], marker=".", label=f"seed {seed}")
+        niqe_ax.axhline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
+        niqe_ax.set(ylim=(3.5, 12.5), title=textwrap.fill(recipe, 48))
+        niqe_ax.title.set_fontsize(8)
+        niqe_ax.legend(fontsize=7)
+        psnr_ax.set(ylim=(25, 28.8), xlabel="GAN step")
+        if index % columns == 0:
+            niqe_ax.set_ylabel("val NIQE")
+            psnr_ax.set_ylabel("val PSNR (dB)")
     fig.suptitle("Texture arrival per seed (EMA weights, val-bsd200; dotted: the 4.5 bar)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.02 / grid_rows))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -87,14 +102,15 @@ def arrival_figure(runs: dict, groups: dict, path: Path) -> None:
 def diagnostics_figure(runs: dict, labels: list[str], path: Path) -> None:
     """The critics' real-fake gap and the adversarial/content gradient ratio at the output conv."""
     fig, (gap_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 5.2))
+    colours = iter(plt.get_cmap("tab20").colors)  # one colour per line: more lines than the default 10
     for label in labels:
         rows = runs[label].get("diagnostics", [])
         critics = sorted({k.split("/", 1)[1] for row in rows for k in row if k.startswith("gap/")})
         for critic in critics:
             steps = [r["step"] for r in rows]
-            gap_ax.plot(steps, [r[f"gap/{critic}"] for r in rows], label=f"{label} ({critic})", linewidth=1)
-            ratio = [r[f"grad/adv_{critic}"] / r["grad/content"] for r in rows]
-            ratio_ax.plot(steps, ratio, label=f"{label} ({critic})", linewidth=1)
+            style = {"label": f"{label} ({critic})", "linewidth": 1, "color": next(colours)}
+            gap_ax.plot(steps, [r[f"gap/{critic}"] for r in rows], **style)
+            ratio_ax.plot(steps, [r[f"grad/adv_{critic}"] / r["grad/content"] for r in rows], **style)
     gap_ax.set(xlabel="GAN step", ylabel="critic score gap, real - fake", title="Does the critic separate?")
     gap_ax.set_yscale("symlog", linthresh=0.1)
     ratio_ax.set(
