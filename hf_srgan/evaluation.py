@@ -43,6 +43,14 @@ def bicubic_upscale(lr: Image.Image, scale: int) -> Image.Image:
     return lr.resize((lr.width * scale, lr.height * scale), Image.Resampling.BICUBIC)
 
 
+def set_mean(measure: str, values: list[float]) -> float:
+    """A set's mean of a per-image measure. `flat_noise` is undefined (NaN) on an image with no flat
+    region (a BSD100 photo of foliage throughout), so its mean is over the images that have one."""
+    return float(
+        np.nanmean(values) if measure == "flat_noise" and not np.isnan(values).all() else np.mean(values)
+    )
+
+
 def score_set(
     pairs: list[BenchmarkPair],
     upscaler: Callable[[Image.Image], Image.Image],
@@ -70,7 +78,7 @@ def score_set(
         if with_artefacts:
             scores["blockiness"].append(blockiness(sr, period=jpeg_grid, shave=shave))
             scores["flat_noise"].append(flat_noise(sr, pair.hr, shave=shave))
-    return {**{k: float(np.mean(v)) for k, v in scores.items()}, "images": len(pairs)}
+    return {**{k: set_mean(k, v) for k, v in scores.items()}, "images": len(pairs)}
 
 
 def score_hr_niqe(pairs: list[BenchmarkPair], shave: int, with_artefacts: bool = False) -> dict:
@@ -80,7 +88,7 @@ def score_hr_niqe(pairs: list[BenchmarkPair], shave: int, with_artefacts: bool =
         scores["blockiness"] = float(
             np.mean([blockiness(p.hr, period=8 * shave, shave=shave) for p in pairs])
         )
-        scores["flat_noise"] = float(np.mean([flat_noise(p.hr, p.hr, shave=shave) for p in pairs]))
+        scores["flat_noise"] = set_mean("flat_noise", [flat_noise(p.hr, p.hr, shave=shave) for p in pairs])
     return scores
 
 
