@@ -39,6 +39,7 @@ from hf_srgan.reports import (
     CROPS,
     DATA,
     FIGURE_MODELS,
+    artefact_table,
     comparison_figure,
     degraded_table,
     degraded_tables,
@@ -46,6 +47,12 @@ from hf_srgan.reports import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTEFACTS_NOTE = (
+    "What NIQE rewards wrongly (`hf_srgan.metrics`): **blocks** is the Y gradient across the 32-px grid "
+    "of the input's JPEG blocks over the gradient elsewhere (1.0: no grid; above HR's, blocks kept or "
+    "sharpened), **flat noise** the RMS of the finest band where the clean HR is flat (HR's own value "
+    "is the floor; BSD100's mean is over the images that have flat regions)."
+)
 SETS = ["Set5", "Set14", "BSD100"]
 RESULTS = ROOT / "docs" / "eval_results.json"
 SELF_ENSEMBLE_RESULTS = ROOT / "docs" / "eval_self_ensemble.json"
@@ -252,7 +259,10 @@ def update_docs(results: dict) -> None:
     readme.write_text(replace_block(text, "model-guide", model_guide()))
     if DEGRADED_RESULTS.is_file():
         benchmarks = ROOT / "docs" / "benchmarks.md"
-        tables = degraded_tables(json.loads(DEGRADED_RESULTS.read_text()))
+        degraded = json.loads(DEGRADED_RESULTS.read_text())
+        tables = degraded_tables(degraded)
+        if artefacts := artefact_table(degraded):
+            tables += f"\n\n{ARTEFACTS_NOTE}\n\n{artefacts}"
         benchmarks.write_text(replace_block(benchmarks.read_text(), "degraded-table", tables))
 
 
