@@ -203,10 +203,9 @@ class Critic:
     def gate(self, gap_gate: float) -> float:
         """The share of the fixed weight to use: 1 while the critic separates by `gap_gate` or more.
 
-        In the kick-start runs the ripples began when the critic's gap fell to zero while its
-        push went on at full weight: the generator was following a critic that could no longer
-        tell its output from real photos. Gating the push by the gap lets the content loss pull
-        back until the critic separates again.
+        Meant to stop the generator following a critic that no longer tells its output from
+        real photos. Measured on seed 16 (docs/experiments.md), it did not prevent the ripples:
+        the gap falls with them, not before them. Off by default.
         """
         if gap_gate <= 0 or self.recent_gap is None:
             return 1.0
@@ -299,12 +298,13 @@ def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accele
 def setup_accelerator(args: argparse.Namespace) -> Accelerator:
     """Accelerate from the flags, seeded, with the CPU's threads, and the run's flags on disk."""
     output_dir = Path(args.output_dir)
+    cpu = use_cpu(args)
     # Resolved before train_config.json is written: the record says which precision ran.
     args.mixed_precision = resolve_mixed_precision(
-        args.mixed_precision, on_cpu=use_cpu(args) or not torch.cuda.is_available()
+        args.mixed_precision, on_cpu=cpu or not torch.cuda.is_available()
     )
     accelerator = Accelerator(
-        cpu=use_cpu(args),
+        cpu=cpu,
         mixed_precision=args.mixed_precision,
         log_with=trackers(args.report_to),
         project_config=ProjectConfiguration(
