@@ -182,6 +182,7 @@ def build_feature_critic(args: argparse.Namespace) -> FeatureDiscriminator:
         max_shift=args.feature_shift,
         augment=parse_augmentations(args.critic_augment),
         cross_scale=args.cross_scale,
+        highpass_sigma=args.feature_critic_highpass,
     )
 
 

@@ -321,6 +321,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="DiffAugment ops for the feature critic's inputs, real and fake alike: color,translation,cutout",
     )
     g.add_argument(
+        "--feature_critic_highpass",
+        type=float,
+        default=0.0,
+        help="the features critic reads only the image minus its Gaussian blur of this sigma (px), "
+        "on mid-grey (0 = off)",
+    )
+    g.add_argument(
         "--cross_scale",
         action="store_true",
         help="feature critic: Projected GAN's cross-scale mixing (deeper projected maps added to finer ones)",
@@ -396,6 +403,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("the GAN phase needs a content loss: --content_weight or --pixel_weight must be > 0")
     if args.critic_highpass > 0 and args.discriminator not in ("srgan", "unet"):
         p.error("--critic_highpass applies to --discriminator srgan or unet")
+    if args.feature_critic_highpass > 0 and not (args.feature_critic or args.discriminator == "features"):
+        p.error(
+            "--feature_critic_highpass needs a features critic (--feature_critic or --discriminator features)"
+        )
     if args.feature_critic and args.discriminator not in ("srgan", "unet"):
         p.error(
             "--feature_critic goes beside --discriminator srgan or unet (or use --discriminator features)"

@@ -177,6 +177,7 @@ def test_reliable_gan_recipe_logs_what_the_critics_and_gradients_do(data_dir, pr
         feature_critic=True,
         critic_augment="color,translation,cutout",
         cross_scale=True,
+        feature_critic_highpass=2.0,
         critic_upsample=1,
         adaptive_adv_weight=True,
         adv_weight=0.05,
@@ -319,6 +320,12 @@ def test_critic_highpass_needs_the_srgan_critic(data_dir, pretrained, tmp_path):
     args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final", max_steps=2)
     result = run([*args, "--discriminator=features", "--critic_highpass=1.5"], check=False)
     assert result.returncode == 2 and "--critic_highpass applies to --discriminator srgan" in result.stderr
+
+
+def test_feature_critic_highpass_needs_a_feature_critic(data_dir, pretrained, tmp_path):
+    args = common_args(data_dir, tmp_path, phase="gan", init_generator=pretrained / "final", max_steps=2)
+    result = run([*args, "--feature_critic_highpass=2"], check=False)
+    assert result.returncode == 2 and "--feature_critic_highpass needs a features critic" in result.stderr
 
 
 def test_gan_phase_refuses_to_start_without_a_content_loss(data_dir, pretrained, tmp_path):

@@ -154,6 +154,10 @@ class FeatureDiscriminator(nn.Module):
     ``cross_scale`` adds Projected GAN's cross-scale mixing, parameter-free: each projected map
     also receives the (bilinearly enlarged) sum of the deeper ones, so the fine-scale heads see
     what the image is (semantics) as well as how it looks locally.
+
+    With ``highpass_sigma`` it reads only the image minus its Gaussian blur, put on mid-grey (the
+    frozen network expects an image): like the shipped from-scratch critic, it then judges texture
+    and cannot score colour or shading, which the pixel loss already fixes.
     """
 
     def __init__(
@@ -166,6 +170,7 @@ class FeatureDiscriminator(nn.Module):
         seed: int = 0,
         augment: tuple[str, ...] = (),
         cross_scale: bool = False,
+        highpass_sigma: float = 0.0,
     ) -> None:
         super().__init__()
         if cross_scale and not projection_channels:
@@ -174,6 +179,7 @@ class FeatureDiscriminator(nn.Module):
         self.max_shift = max_shift
         self.augment = tuple(augment)
         self.cross_scale = cross_scale
+        self.highpass_sigma = highpass_sigma
         channels = feature_channels(features)
         rng = torch.Generator().manual_seed(seed)
         self.heads = nn.ModuleDict()
@@ -191,6 +197,8 @@ class FeatureDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
+        if self.highpass_sigma > 0:
+            x = (x - gaussian_lowpass(x, self.highpass_sigma) + 0.5).to(x.dtype)
         if self.training and self.augment:
             x = diff_augment(x, self.augment)
         features = self.features(x)

@@ -102,6 +102,19 @@ def test_feature_critic_augments_only_while_training():
     assert not torch.equal(critic(x), critic(x))
 
 
+def test_high_band_feature_critic_cannot_see_shading():
+    torch.manual_seed(0)
+    features = build_feature_extractor("efficientnet_lite0", ("stage2", "stage5"))
+    plain = FeatureDiscriminator(features, projection_channels=8, hidden=8).eval()
+    high_band = FeatureDiscriminator(features, projection_channels=8, hidden=8, highpass_sigma=2.0).eval()
+    high_band.load_state_dict(plain.state_dict())
+    x = torch.rand(2, 3, 64, 64) * 0.5
+    brighter = x + 0.3  # the same texture, other shading
+    with torch.no_grad():
+        assert not torch.allclose(plain(x), plain(brighter), atol=1e-3)
+        assert torch.allclose(high_band(x), high_band(brighter), atol=1e-4)
+
+
 @pytest.mark.parametrize("size", [(32, 32), (96, 96), (40, 72), (36, 36)])
 def test_unet_critic_scores_every_pixel_of_any_size(size):
     critic = UNetDiscriminator(base_channels=8)
