@@ -94,7 +94,7 @@ def arrival_figure(runs: dict, groups: dict, path: Path, columns: int = 4) -> No
             niqe_ax.set_ylabel("val NIQE")
             psnr_ax.set_ylabel("val PSNR (dB)")
     fig.suptitle("Texture arrival per seed (EMA weights, val-bsd200; dotted: the 4.5 bar)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.02 / grid_rows))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # half an inch for the title
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
