@@ -43,6 +43,11 @@ def _score_head(in_ch: int, hidden: int, spectral_norm: bool) -> nn.Sequential:
     )
 
 
+def _high_band(x: torch.Tensor, sigma: float, grey: float = 0.0) -> torch.Tensor:
+    """The image minus its Gaussian blur of `sigma` px (FSSR's high band), plus `grey`, in x's dtype."""
+    return (x - gaussian_lowpass(x, sigma) + grey).to(x.dtype)
+
+
 class _ScratchCritic(nn.Module):
     """A critic trained from scratch: in training it sees the input at a random offset below
     `max_shift` (`random_shift_crop`), and with `highpass_sigma` only the high band."""
@@ -55,7 +60,7 @@ class _ScratchCritic(nn.Module):
     def view(self, x: torch.Tensor) -> torch.Tensor:
         (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
         if self.highpass_sigma > 0:
-            x = (x - gaussian_lowpass(x, self.highpass_sigma)).to(x.dtype)
+            x = _high_band(x, self.highpass_sigma)
         return x
 
 
@@ -198,7 +203,7 @@ class FeatureDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (x,) = random_shift_crop(x, max_shift=self.max_shift if self.training else 0)
         if self.highpass_sigma > 0:
-            x = (x - gaussian_lowpass(x, self.highpass_sigma) + 0.5).to(x.dtype)
+            x = _high_band(x, self.highpass_sigma, grey=0.5)
         if self.training and self.augment:
             x = diff_augment(x, self.augment)
         features = self.features(x)
