@@ -1,5 +1,7 @@
 """Each bundled model is reproduced by its recipe files: they set exactly what its record says was run."""
 
+from pathlib import Path
+
 import pytest
 
 from hf_srgan.pretrained import bundled_models
@@ -13,6 +15,16 @@ def test_recipe_files_set_what_each_recorded_stage_ran(model):
         assert path.is_file(), f"{model}: no recipe file {path} for stage {stage['run']}"
         from_file = recipe_options(vars(parse_args(["--config", str(path)])))
         assert from_file == command_options(stage["command"]), f"{path} disagrees with {model}'s record"
+
+
+EXPERIMENTS = sorted((Path(__file__).parents[1] / "configs" / "recipes" / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda path: path.stem)
+def test_every_experiment_recipe_is_a_valid_command(path):
+    """The report and the docs give these as commands to run: a typo or a dropped base must fail here."""
+    args = parse_args(["--config", str(path)])
+    assert args.output_dir.startswith("runs/")
 
 
 def test_the_command_line_overrides_a_recipe_file(tmp_path):
