@@ -1,12 +1,10 @@
 """Each bundled model is reproduced by its recipe files: they set exactly what its record says was run."""
 
-from pathlib import Path
-
 import pytest
 
 from hf_srgan.pretrained import bundled_models
 from hf_srgan.recipe import command_options, parse_args, recipe_options
-from hf_srgan.recipe_files import recipe_paths, stages
+from hf_srgan.recipe_files import RECIPES_DIR, recipe_paths, stages
 
 
 @pytest.mark.parametrize("model", bundled_models())
@@ -17,7 +15,7 @@ def test_recipe_files_set_what_each_recorded_stage_ran(model):
         assert from_file == command_options(stage["command"]), f"{path} disagrees with {model}'s record"
 
 
-EXPERIMENTS = sorted((Path(__file__).parents[1] / "configs" / "recipes" / "experiments").glob("*.yaml"))
+EXPERIMENTS = sorted((RECIPES_DIR / "experiments").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda path: path.stem)
