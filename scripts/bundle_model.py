@@ -72,16 +72,22 @@ def stage_record(run_dir: Path, checkpoint: Path, log: Path | None, hardware: st
 
 
 def earlier_stages(init_generator: str | None, run: str) -> list[dict]:
-    """The stages of the model this run started from: a bundled name, or a folder with a training.json.
+    """The stages of the model this run started from: a bundled name, a folder with a training.json,
+    or another run's export (`runs/x/final`), whose own stages are read the same way.
 
     A folder covers a bundled model's earlier weights taken out of git (a GAN checkpoint before
-    its blend, trained further). A Hub id or a training from scratch has no earlier stages here.
+    its blend, trained further); a run's export covers a model built stage by stage from the tree,
+    none of it bundled. A Hub id or a training from scratch has no earlier stages here.
     Stages of `run` itself are dropped, so bundling the same run twice does not count it twice.
     """
     if init_generator in bundled_models():
         record_file = BUNDLED_DIR / init_generator / "training.json"
     elif init_generator and (Path(init_generator) / "training.json").is_file():
         record_file = Path(init_generator) / "training.json"
+    elif init_generator and (Path(init_generator).parent / "train_config.json").is_file():
+        run_dir = Path(init_generator).parent
+        stage = stage_record(run_dir, checkpoint_dirs(run_dir)[-1], None, None)
+        return earlier_stages(stage["init_generator"], stage["run"]) + [stage]
     else:
         return []
     record = json.loads(record_file.read_text())

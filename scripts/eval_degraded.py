@@ -2,6 +2,7 @@
 
     python scripts/eval_degraded.py [--sets Set14 BSD100] [--models wdrn-x4 wdrn-x4-real wdrn-x4-gan]
     python scripts/eval_degraded.py --models wdrn-x4-gan --keep-others   # after retraining one model
+    python scripts/eval_degraded.py --models runs/candidate --output docs/candidate_real_eval.json
     python scripts/eval_degraded.py --render     # re-print the table from docs/eval_degraded.json
     python scripts/eval_degraded.py --figure     # docs/real_photos.png: crops of degraded inputs
 
@@ -60,6 +61,7 @@ def main() -> None:
         action="store_true",
         help="keep the saved rows of models not given (valid while they are unchanged)",
     )
+    parser.add_argument("--output", type=Path, default=DEGRADED_RESULTS, help="results file (JSON)")
     args = parser.parse_args()
     if args.figure:
         comparison_figure(FIGURE_CROPS, args.models, REAL_FIGURE, root=DEGRADED)
@@ -67,11 +69,11 @@ def main() -> None:
         return
     if not args.render:
         results = measure(args.sets, args.models)
-        if args.keep_others and DEGRADED_RESULTS.is_file():  # bicubic and HR come back re-measured too
-            kept = json.loads(DEGRADED_RESULTS.read_text())
+        if args.keep_others and args.output.is_file():  # bicubic and HR come back re-measured too
+            kept = json.loads(args.output.read_text())
             results = {name: results.get(name, kept.get(name)) for name in {**kept, **results}}
-        DEGRADED_RESULTS.write_text(json.dumps(results, indent=2))
-    results = json.loads(DEGRADED_RESULTS.read_text())
+        args.output.write_text(json.dumps(results, indent=2))
+    results = json.loads(args.output.read_text())
     print(degraded_tables(results))
     print(artefact_table(results))
 

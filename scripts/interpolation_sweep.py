@@ -15,8 +15,9 @@ within `--max_psnr_drop` dB of the PSNR model (alpha 0), means over the sets.
 `--onto` moves the GAN's change onto a sibling of the PSNR model instead (task arithmetic,
 ``onto + alpha * (gan - psnr)``): GAN texture for wdrn-x4-real, whose own GAN stage on degraded
 inputs is costly. `--psnr_reference` then keeps only blends at least as sharp as that model on
-every set, the degraded benchmark's condition. The sweep is added to docs/interpolation.json for
-the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...` bundles the blend.
+every set (less `--psnr_margin` dB), the degraded benchmark's condition. The sweep is added to
+docs/interpolation.json for the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...`
+bundles the blend.
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def sweep(
     return curve
 
 
-def above_reference(curve: list[dict], reference: dict) -> dict | None:
-    """The lowest mean NIQE among blends at least as sharp (PSNR) as the reference on every set."""
-    floors = {name: scores["psnr"] for name, scores in reference["sets"].items()}
+def above_reference(curve: list[dict], reference: dict, margin: float = 0.0) -> dict | None:
+    """The lowest mean NIQE among blends at most `margin` dB under the reference's PSNR on every set."""
+    floors = {name: scores["psnr"] - margin for name, scores in reference["sets"].items()}
     fits = [p for p in curve if all(p["sets"][name]["psnr"] >= floor for name, floor in floors.items())]
     return min(fits, key=lambda p: p["niqe"], default=None)
 
@@ -107,6 +108,12 @@ def main() -> None:
     parser.add_argument(
         "--psnr_reference",
         help="choose among blends whose PSNR is at least this model's on every set (not --max_psnr_drop)",
+    )
+    parser.add_argument(
+        "--psnr_margin",
+        type=float,
+        default=0.0,
+        help="with --psnr_reference: dB a blend may fall under it per set (the photos bar allows 0.3)",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
@@ -136,8 +143,8 @@ def main() -> None:
     }
     if args.psnr_reference:
         reference = score(SRGenerator.from_pretrained(args.psnr_reference), sets, args.psnr_reference)
-        record["psnr_reference"] = {"model": args.psnr_reference, **reference}
-        chosen = above_reference(curve, reference)
+        record["psnr_reference"] = {"model": args.psnr_reference, "margin": args.psnr_margin, **reference}
+        chosen = above_reference(curve, reference, args.psnr_margin)
     else:
         record["max_psnr_drop"] = args.max_psnr_drop
         chosen = best_point(curve, args.max_psnr_drop)  # the first point, alpha 0, is the reference

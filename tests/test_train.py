@@ -15,6 +15,7 @@ from safetensors.torch import save_file
 
 from hf_srgan.models import SRGenerator
 from hf_srgan.models.vgg import LAYER_NAMES, build_vgg19_features
+from scripts.bundle_model import main as bundle_model
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -458,6 +459,23 @@ def test_export_replaces_final_whole(data_dir, pretrained):
     # The export went through final.tmp and was swapped in; nothing is left beside it.
     assert (pretrained / "final" / "config.json").is_file()
     assert not (pretrained / "final.tmp").exists() and not (pretrained / "final.old").exists()
+
+
+def test_a_model_built_from_runs_bundles_with_every_stage(data_dir, pretrained, tmp_path, monkeypatch):
+    """A run started from another run's export (a recipe chain rebuilt from the tree) is bundled
+    with both stages, so its recipe files need no bundled weights to reproduce it."""
+    second = tmp_path / "second"
+    run(common_args(data_dir, second, max_steps=5, init_generator=pretrained / "final"))
+    bundled = tmp_path / "pretrained"
+    monkeypatch.setattr("hf_srgan.pretrained.BUNDLED_DIR", bundled)
+    monkeypatch.setattr("scripts.bundle_model.BUNDLED_DIR", bundled)
+    monkeypatch.setattr("sys.argv", ["bundle_model.py", str(second), "chained"])
+    bundle_model()
+
+    record = json.loads((bundled / "chained" / "training.json").read_text())
+    assert [stage["run"] for stage in record["stages"]] == [str(pretrained), str(second)]
+    assert record["steps"] == 150 + 5
+    assert str(pretrained / "final") in record["stages"][1]["command"]
 
 
 def test_too_many_non_finite_losses_stop_with_a_clear_error(data_dir, tmp_path):
