@@ -88,8 +88,9 @@ DESCRIPTIONS = {
     "EfficientNet-Lite0 perceptual loss, WGAN-GP against the SRGAN conv critic on the high band), then "
     "blended with `wdrn-x4`'s weights: invents natural-looking texture (lower NIQE) at some cost in PSNR.",
     "wdrn-x4-real": "`wdrn-x4` continued on realistic degradations (blur, resize, noise, JPEG) with L1 "
-    "to the clean image, blended with `wdrn-x4` and a share of a GAN stage's texture: for JPEGs and "
-    "noisy photos.",
+    "to the clean image, then a GAN stage on the same degradations (content losses against the clean "
+    "image, hinge loss against a critic on frozen EfficientNet-Lite0 features of the high band), "
+    "blended 0.9 with its PSNR stage: removes JPEG blocks and restores texture in JPEGs and noisy photos.",
 }
 
 LIMITATIONS = {
@@ -106,7 +107,11 @@ LIMITATIONS = {
         "Invents texture: not for evidence, medical images or text you need to read. It sharpens "
         "JPEG blocks and noise into speckle: clean inputs only."
     ],
-    REAL_MODEL: ["A little below `wdrn-x4` on clean images (the table)."],
+    REAL_MODEL: [
+        "A little below `wdrn-x4` in PSNR on clean images (the table), and it keeps part of the noise "
+        "of noisy inputs (flat-area noise in the degraded benchmark's artefact table).",
+        "Invents some texture: not for evidence, medical images or text you need to read.",
+    ],
 }
 
 
@@ -145,6 +150,8 @@ def reproduce_block(model: str) -> str:
         if path.parent.name != model:
             continue
         lines.append(f"accelerate launch train_accelerate.py --config {path.relative_to(ROOT)}")
+        if index + 1 < len(stages) and stages[index + 1]["init_generator"] == f"{stage['run']}/final":
+            continue  # the next stage starts from this run's export: nothing to bundle in between
         bundle = f"python scripts/bundle_model.py {stage['run']} {path.parent.name} --step {stage['steps']}"
         if index == len(stages) - 1 and "interpolation" in info:
             blend = info["interpolation"]
@@ -169,8 +176,8 @@ def training_text(model: str) -> str:
     return f"""Made with `train_accelerate.py` only: {info["steps"]:,} generator steps in {len(stages)}
 stage(s), {info["samples_seen"]:,} patches, {hours:.1f} h on a 2-core CPU (last stage:
 {last["hardware"]}).
-Each stage is a recipe file; run them in order, each continuing the weights the previous one
-bundled (`--init_generator`), to remake these weights:
+Each stage is a recipe file; run them in order, each continuing the previous stage's weights
+(`--init_generator`), to remake these weights:
 
 {reproduce_block(model)}
 
@@ -218,7 +225,8 @@ def limitations_text(model: str) -> str:
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
     generator = SRGenerator.from_pretrained(model)
     inits = [stage["init_generator"] for stage in training_info(model).get("stages", [])]
-    base = next((init for init in reversed(inits) if init not in (None, model)), None)
+    # the last bundled model it continues (stages in between may start from runs' exports)
+    base = next((init for init in reversed(inits) if init in bundled_models() and init != model), None)
     texture = (
         f"\n\nYour own point between `wdrn-x4` and `{GAN_MODEL}`: `hf_srgan.texture_model(0.5)` or "
         "`hf-srgan upscale photo.jpg -o out/ --texture 0.5` (a blend of the two models' weights)."
@@ -238,7 +246,7 @@ def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
         eval_table=evaluation_text(results, ensembled, model),
         figure=f"Crops from the benchmarks' own LR inputs at 2x: bicubic | {' | '.join(FIGURE_MODELS)} | HR."
         f"\n\n![comparison]({COMPARISON.name})",
-        base_model=f"{PUBLISHED_ORG}/{base}" if base in bundled_models() and base != model else None,
+        base_model=f"{PUBLISHED_ORG}/{base}" if base else None,
         eval_results=eval_results(results, model),
         datasets=[HUB_DATASETS["DIV2K"]],
     )
