@@ -13,9 +13,9 @@ the choice is the rule `gan_comparison.py --choose` applies to checkpoints: the 
 within `--max_psnr_drop` dB of the PSNR model (alpha 0), means over the sets.
 
 `--onto` moves the GAN's change onto a sibling of the PSNR model instead (task arithmetic,
-``onto + alpha * (gan - psnr)``): GAN texture for wdrn-x4-real, whose own GAN stage on degraded
-inputs is costly. `--psnr_reference` then keeps only blends at least as sharp as that model on
-every set (less `--psnr_margin` dB), the degraded benchmark's condition. The sweep is added to
+``onto + alpha * (gan - psnr)``): one GAN stage's texture for a sibling that has none of its own.
+`--psnr_reference` then keeps only blends at least as sharp as that model on every set (less
+`--psnr_margin` dB), the degraded benchmark's condition. The sweep is added to
 docs/interpolation.json for the card; `bundle_model.py SOURCE NAME --interpolate_with ... --alpha ...`
 bundles the blend.
 """

@@ -47,6 +47,12 @@ def run_dir_of(command: str) -> str:
     return re.search(r"--output_dir (\S+)", command).group(1)
 
 
+def recorded_groups(groups: dict, runs: dict) -> dict:
+    """Each recipe's labels that have a record in `runs`; recipes with none left out."""
+    present = {recipe: [label for label in labels if label in runs] for recipe, labels in groups.items()}
+    return {recipe: labels for recipe, labels in present.items() if labels}
+
+
 def chosen(run: dict, sweep: dict | None) -> dict | None:
     """What the rule takes from a run: its blend's chosen point when swept, else its best checkpoint."""
     if sweep:
@@ -257,32 +263,21 @@ def main() -> None:
     # `hf-srgan evaluate --data runs/data/val-bsd200 --model wdrn-x4 --niqe --json --dtype float32`
     references = {name: sets["val-bsd200"] for name, sets in load("val_references.json").items()}
     FIGURES.mkdir(exist_ok=True)
-    groups = {
-        recipe: [label for label in labels if label in runs] for recipe, labels in study["recipes"].items()
-    }
-    groups = {recipe: labels for recipe, labels in groups.items() if labels}
+    groups = recorded_groups(study["recipes"], runs)
     rows = recipe_rows(runs, sweeps, groups)
     arrival_figure(runs, groups, FIGURES / "texture_arrival.png")
     diagnostics_figure(
         runs, [label for label in study["diagnosed"] if label in runs], FIGURES / "gan_diagnostics.png"
     )
     perception_distortion_figure(rows, runs, references, FIGURES / "perception_distortion.png")
-    swept = [
-        d
-        for d in sweeps
-        if any(f"--output_dir {d} " in runs[lab]["command"] for g in groups.values() for lab in g)
-    ]
+    grouped_dirs = {run_dir_of(runs[label]["command"]) for labels in groups.values() for label in labels}
+    swept = [d for d in sweeps if d in grouped_dirs]
     sweeps_figure(sweeps, swept, FIGURES / "blend_sweeps.png")
     real_runs = load("real_gan_stage.json")
-    real_groups = {
-        recipe: [label for label in labels if label in real_runs]
-        for recipe, labels in study.get("real_photos", {}).items()
-    }
-    real_groups = {recipe: labels for recipe, labels in real_groups.items() if labels}
+    real_groups = recorded_groups(study.get("real_photos", {}), real_runs)
     if real_groups:
-        real_dirs = [
-            run_dir_of(real_runs[label]["command"]) for labels in real_groups.values() for label in labels
-        ]
+        real_dirs = [run_dir_of(real_runs[label]["command"]) for g in real_groups.values() for label in g]
+        # the real-photos bar's PSNR floor: wdrn-x4 on each degraded val copy, as a sweep measured it
         reference = next(
             (sweeps[d]["psnr_reference"] for d in real_dirs if "psnr_reference" in sweeps.get(d, {})), None
         )
