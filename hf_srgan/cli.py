@@ -18,7 +18,7 @@ from hf_srgan.imageio import ImageLoadError, atomic_save, open_image
 from hf_srgan.inference import DTYPES, upscale
 from hf_srgan.models import ModelLoadError, SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL, model_guide
-from hf_srgan.texture import FAITHFUL_MODEL, TEXTURE_MODEL, texture_model
+from hf_srgan.texture import DENOISE, TEXTURE, Blend
 
 # Write errors that no later image can escape: stop instead of failing every image the same way.
 FATAL_WRITE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -106,8 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--texture",
         type=unit_float,
         default=None,
-        help=f"your point between {FAITHFUL_MODEL} (0, faithful) and {TEXTURE_MODEL} (1, invented texture): "
+        help=f"your point between {TEXTURE.start} (0, faithful) and {TEXTURE.end} (1, invented texture): "
         "a blend of the two models' weights; replaces --model",
+    )
+    up.add_argument(
+        "--denoise",
+        type=unit_float,
+        default=None,
+        help=f"with --model {DENOISE.end}: its denoise strength, from {DENOISE.start} (0, keeps noise and "
+        f"JPEG blocks) to {DENOISE.end} (1, removes them), a blend of the two models' weights",
     )
     add_inference_options(up)
     up.set_defaults(run=run_upscale)
@@ -169,11 +176,11 @@ def scale_label(scale: float) -> str:
     return f"{scale:g}"
 
 
-def load_model(name: str, texture: float | None = None) -> SRGenerator:
-    """`name`, or with `texture` the blend of the two texture models (see `hf_srgan.texture`)."""
+def load_model(name: str, blend: Blend | None = None, value: float | None = None) -> SRGenerator:
+    """`name`, or with `blend` its two models blended at `value` (see `hf_srgan.texture`)."""
     try:
-        if texture is not None:
-            return texture_model(texture)
+        if blend is not None:
+            return blend.model(value)
         if name.endswith(".onnx"):
             from hf_srgan.onnx import OnnxGenerator
 
@@ -245,8 +252,13 @@ def plan_jobs(inputs: list[Path], output_dir: Path, scale: str) -> tuple[list[Jo
 
 def run_upscale(args: argparse.Namespace) -> int:
     if args.texture is not None and args.model != DEFAULT_MODEL:
-        raise CLIError(f"--texture blends {FAITHFUL_MODEL} and {TEXTURE_MODEL}: drop --model {args.model}")
-    model = load_model(args.model, texture=args.texture)
+        raise CLIError(f"--texture blends {TEXTURE.start} and {TEXTURE.end}: drop --model {args.model}")
+    if args.denoise is not None and args.model != DENOISE.end:
+        raise CLIError(f"--denoise is {DENOISE.end}'s control: use it with --model {DENOISE.end}")
+    if args.texture is not None:
+        model = load_model(args.model, TEXTURE, args.texture)
+    else:
+        model = load_model(args.model, DENOISE if args.denoise is not None else None, args.denoise)
     jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:
         tqdm.write(f"skipped {problem}", file=sys.stderr)

@@ -90,12 +90,12 @@ def capture(
     out: Path,
     slider_at: float = 0.5,
     model: str | None = None,
-    texture: float | None = None,
+    blend: float | None = None,
 ) -> dict:
-    """Upload `image`, pick `model` and `texture` if given, press Upscale, drag the slider, screenshot.
+    """Upload `image`, pick `model`, set its `blend` if given, press Upscale, drag the slider, screenshot.
 
     Uses Debian's /usr/bin/chromium through Playwright (no browser download). Returns what the
-    page showed: the number of slider images, the info line and the texture value.
+    page showed: the number of slider images, the info line and the blend slider's value.
     """
     from playwright.sync_api import sync_playwright
 
@@ -108,10 +108,10 @@ def capture(
         if model is not None:
             page.click("#model input")
             page.get_by_role("option", name=model, exact=True).click()
-        if texture is not None:
-            number = page.locator("#texture input[type=number]")
-            page.wait_for_function("!document.querySelector('#texture input[type=range]').disabled")
-            number.fill(str(texture))
+        if blend is not None:
+            number = page.locator("#blend input[type=number]")
+            page.wait_for_function("!document.querySelector('#blend input[type=range]').disabled")
+            number.fill(str(blend))
             number.press("Enter")
         page.click("#upscale")
         page.wait_for_function("document.querySelectorAll('#slider img').length >= 2", timeout=120_000)
@@ -124,7 +124,7 @@ def capture(
         shown = {
             "slider_images": page.locator("#slider img").count(),
             "info": page.inner_text("#info"),
-            "texture": page.locator("#texture input[type=number]").input_value(),
+            "blend": page.locator("#blend input[type=number]").input_value(),
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), full_page=True)

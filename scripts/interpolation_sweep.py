@@ -4,6 +4,9 @@
     python scripts/interpolation_sweep.py wdrn-x4-gan --psnr_model wdrn-x4 --val_data runs/data/val-bsd200
     python scripts/interpolation_sweep.py runs/gan-x --onto wdrn-x4-real --psnr_reference wdrn-x4 \
         --val_data runs/data/val-bsd200-jpeg75 runs/data/val-bsd200-noise runs/data/val-bsd200-blur+jpeg
+    python scripts/interpolation_sweep.py wdrn-x4-real --psnr_model wdrn-x4 --alphas 0.25 0.5 0.75 1 \
+        --val_data runs/data/val-bsd200-noise runs/data/val-bsd200-jpeg75 runs/data/val-bsd200 \
+        --output docs/denoise_strength.json        # what wdrn-x4-real's denoise control does
 
 The GAN weights are a GAN model's, or for a run the EMA of its most natural checkpoint: its
 lowest validation NIQE, whatever its PSNR. Each alpha blends them with the PSNR model (for a
@@ -47,7 +50,8 @@ def most_natural_step(run_dir: Path) -> int:
 
 
 def score(model: SRGenerator, sets: dict[str, list], label: str) -> dict:
-    """Validation PSNR and NIQE per set, and their means over the sets."""
+    """Validation PSNR and NIQE per set, and their means over the sets; per set also the artefact
+    measures (JPEG blockiness, flat-area noise) that tell a denoised blend from a sharpened one."""
     per_set = {}
     for name, pairs in sets.items():
         scores = score_set(
@@ -56,8 +60,9 @@ def score(model: SRGenerator, sets: dict[str, list], label: str) -> dict:
             shave=model.scale,
             with_niqe=True,
             desc=f"{label} {name}",
+            with_artefacts=True,
         )
-        per_set[name] = {"psnr": round(scores["psnr"], 3), "niqe": round(scores["niqe"], 3)}
+        per_set[name] = {k: round(scores[k], 3) for k in ("psnr", "niqe", "blockiness", "flat_noise")}
     means = {key: round(sum(s[key] for s in per_set.values()) / len(per_set), 3) for key in ("psnr", "niqe")}
     return {**means, "sets": per_set}
 

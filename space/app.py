@@ -39,7 +39,7 @@ from hf_srgan.inference import select_device, select_dtype
 from hf_srgan.model_card import PUBLISHED_ORG
 from hf_srgan.models import ModelLoadError
 from hf_srgan.pretrained import model_guide
-from hf_srgan.texture import FAITHFUL_MODEL, TEXTURE_MODEL, TEXTURE_STEPS, texture_model
+from hf_srgan.texture import BLENDS, TEXTURE_STEPS
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
@@ -144,28 +144,46 @@ def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
     return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
-def texture_for(model_name: str) -> dict:
-    """The texture slider moves only with wdrn-x4 (0) toward wdrn-x4-gan (1); it shows 1 for the GAN."""
-    return gr.update(value=float(model_name == TEXTURE_MODEL), interactive=model_name == FAITHFUL_MODEL)
+def blend_settings(model_name: str) -> dict:
+    """The blend slider for `model_name`'s control (texture or denoise), set to that model's end."""
+    blend = BLENDS.get(model_name)
+    if blend is None:
+        return {
+            "value": 1.0,
+            "interactive": False,
+            "label": "Blend",
+            "info": "this model has no blend control",
+        }
+    return {
+        "value": float(model_name == blend.end),
+        "interactive": True,
+        "label": blend.name.capitalize(),
+        "info": f"{blend.meaning}; between is a blend of the two models",
+    }
+
+
+def blend_control(model_name: str) -> dict:
+    return gr.update(**blend_settings(model_name))
 
 
 def run_upscale(
     path: str | None,
     model_name: str,
     outscale: float = 4,
-    texture: float | None = None,
+    blend_value: float | None = None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ):
     start = time.perf_counter()
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
-    blended = model_name == FAITHFUL_MODEL and bool(texture)  # API callers may leave texture out
+    blend = BLENDS.get(model_name)  # API callers may leave the blend out: the model itself
+    blended = blend is not None and blend_value is not None and blend_value != float(model_name == blend.end)
     try:
-        model = texture_model(texture) if blended else load_model(model_name)
+        model = blend.model(blend_value) if blended else load_model(model_name)
     except Exception as err:
         raise gr.Error(f"Cannot load model {model_name}: {str(err).splitlines()[0]}") from None
     if blended:
-        model_name = f"{FAITHFUL_MODEL} + texture {texture:g} ({TEXTURE_MODEL})"
+        model_name = blend.describe(blend_value)
     device = select_device()
     dtype = select_dtype(DTYPE, device)
     progress(0, desc="starting")
@@ -228,17 +246,7 @@ def build_demo() -> gr.Blocks:
                 )
                 model = gr.Dropdown(models, value=models[0], label="Model", elem_id="model")
                 gr.Markdown(model_guide(), elem_id="model-guide")
-                texture = gr.Slider(
-                    0,
-                    1,
-                    value=float(models[0] == TEXTURE_MODEL),
-                    step=1 / TEXTURE_STEPS,
-                    label="Texture",
-                    elem_id="texture",
-                    interactive=models[0] == FAITHFUL_MODEL,
-                    info=f"with {FAITHFUL_MODEL}: 0 is faithful, 1 is {TEXTURE_MODEL}'s invented natural "
-                    "texture, between is a blend of the two models",
-                )
+                blend = gr.Slider(0, 1, step=1 / TEXTURE_STEPS, elem_id="blend", **blend_settings(models[0]))
                 outscale = gr.Slider(
                     1,
                     4,
@@ -262,10 +270,10 @@ def build_demo() -> gr.Blocks:
                 info = gr.Markdown(elem_id="info", label="Run details")
                 download = gr.File(label="Full-resolution PNG", elem_id="download")
         upload.change(preview, inputs=upload, outputs=shown, api_name="preview")
-        model.change(texture_for, inputs=model, outputs=texture, api_name=False)
+        model.change(blend_control, inputs=model, outputs=blend, api_name=False)
         button.click(
             run_upscale,
-            inputs=[upload, model, outscale, texture],
+            inputs=[upload, model, outscale, blend],
             outputs=[slider, download, info],
             api_name="upscale",
             concurrency_limit=CONCURRENCY,

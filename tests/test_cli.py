@@ -117,6 +117,25 @@ def test_upscale_help_says_which_bundled_model_suits_which_input(capsys):
     assert all(f"- {name}: {MODEL_USES[name]}" in out for name in bundled_models())
 
 
+def test_denoise_sits_between_wdrn_x4_and_wdrn_x4_real(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (12, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    outputs = {}
+    for denoise in ("0", "0.5", "1"):
+        args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / denoise), "--dtype", "float32"]
+        assert main([*args, "--model", "wdrn-x4-real", "--denoise", denoise]) == 0
+        outputs[denoise] = np.asarray(Image.open(tmp_path / denoise / "a_x4.png"), np.float64)
+    assert (
+        main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "plain"), "--dtype", "float32"]) == 0
+    )
+    assert np.array_equal(outputs["0"], np.asarray(Image.open(tmp_path / "plain" / "a_x4.png"), np.float64))
+    ends = np.abs(outputs["1"] - outputs["0"]).mean()
+    assert ends > 0.5
+    assert max(np.abs(outputs["0.5"] - outputs[end]).mean() for end in ("0", "1")) < ends
+    assert main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "x"), "--denoise", "0.5"]) == 2
+    assert "--denoise is wdrn-x4-real's control" in capsys.readouterr().err
+
+
 def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, capsys):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (12, 16, 3), np.uint8)).save(tmp_path / "a.png")

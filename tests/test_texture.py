@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from hf_srgan import SRGenerator, texture_model
-from hf_srgan.texture import FAITHFUL_MODEL, TEXTURE_MODEL
+from hf_srgan import SRGenerator, denoise_model, texture_model
+from hf_srgan.texture import FAITHFUL_MODEL, PHOTO_MODEL, TEXTURE_MODEL
 
 
 def test_texture_ends_are_the_two_models_and_the_middle_is_their_blend():
@@ -23,3 +23,16 @@ def test_each_texture_step_is_blended_once():
 def test_texture_outside_0_1_is_refused():
     with pytest.raises(ValueError, match="within"):
         texture_model(1.5)
+
+
+def test_denoise_runs_from_the_faithful_to_the_photo_model():
+    name = "tail.weight"
+    faithful, photo = (
+        SRGenerator.from_pretrained(m).state_dict()[name] for m in (FAITHFUL_MODEL, PHOTO_MODEL)
+    )
+    assert torch.equal(denoise_model(0).state_dict()[name], faithful)
+    assert torch.equal(denoise_model(1).state_dict()[name], photo)
+    assert torch.allclose(
+        denoise_model(0.25).state_dict()[name], faithful + 0.25 * (photo - faithful), atol=1e-6
+    )
+    assert denoise_model(0.5) is not texture_model(0.5)  # each control caches its own blends

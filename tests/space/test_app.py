@@ -25,7 +25,7 @@ def server(tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("model") / "tiny-x4"
     SRGenerator(**PRESETS["tiny"]).save_pretrained(model_dir)
     env = {
-        "HF_SRGAN_MODELS": f"{model_dir},wdrn-x4",  # wdrn-x4: requests slow enough to queue
+        "HF_SRGAN_MODELS": f"{model_dir},wdrn-x4,wdrn-x4-real",  # wdrn-x4: requests slow enough to queue
         "HF_SRGAN_SPACE_MAX_PIXELS": "40000",
     }
     with running_space(env) as url:
@@ -143,9 +143,26 @@ def test_in_a_real_browser(server, photo):
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_texture_slider_in_a_real_browser(server, photo):
     """Picking wdrn-x4 wakes the texture slider; at 0.5 the result comes from the blend of the two models."""
-    shown = capture(server[0], photo, OUTPUT_DIR / "space-texture.png", model="wdrn-x4", texture=0.5)
-    assert shown["slider_images"] >= 2 and shown["texture"] == "0.5"
+    shown = capture(server[0], photo, OUTPUT_DIR / "space-texture.png", model="wdrn-x4", blend=0.5)
+    assert shown["slider_images"] >= 2 and shown["blend"] == "0.5"
     assert "wdrn-x4 + texture 0.5 (wdrn-x4-gan)" in shown["info"]
+
+
+def test_each_photo_model_gets_its_own_control():
+    """wdrn-x4-real's slider is a denoise strength ending at it; wdrn-x4-gan's is the texture one."""
+    app = load_app_module()
+    real, gan = app.blend_settings("wdrn-x4-real"), app.blend_settings("wdrn-x4-gan")
+    assert real["label"] == "Denoise" and real["value"] == 1.0 and real["interactive"]
+    assert gan["label"] == "Texture" and gan["value"] == 1.0
+    assert not app.blend_settings("srresnet-x4")["interactive"]
+
+
+def test_denoise_blend_is_the_result_named_in_the_info(client, photo):
+    """Through the API: wdrn-x4-real at denoise 0.5 is the blend with wdrn-x4, and says so."""
+    from gradio_client import handle_file
+
+    _, _, info = client.predict(handle_file(str(photo)), "wdrn-x4-real", 4, 0.5, api_name="/upscale")
+    assert "wdrn-x4 + denoise 0.5 (wdrn-x4-real)" in info
 
 
 def test_app_starts_from_the_repository_root(tmp_path):
