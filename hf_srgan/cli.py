@@ -255,10 +255,8 @@ def run_upscale(args: argparse.Namespace) -> int:
         raise CLIError(f"--texture blends {TEXTURE.start} and {TEXTURE.end}: drop --model {args.model}")
     if args.denoise is not None and args.model != DENOISE.end:
         raise CLIError(f"--denoise is {DENOISE.end}'s control: use it with --model {DENOISE.end}")
-    if args.texture is not None:
-        model = load_model(args.model, TEXTURE, args.texture)
-    else:
-        model = load_model(args.model, DENOISE if args.denoise is not None else None, args.denoise)
+    blend, value = (TEXTURE, args.texture) if args.texture is not None else (DENOISE, args.denoise)
+    model = load_model(args.model, blend if value is not None else None, value)
     jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:
         tqdm.write(f"skipped {problem}", file=sys.stderr)

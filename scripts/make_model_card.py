@@ -61,6 +61,7 @@ SELF_ENSEMBLE_MODELS = ["wdrn-x4", "srresnet-x4"]
 COMPARISON = ROOT / "docs" / "comparison.png"
 PERCEPTION_DISTORTION = ROOT / "docs" / "figures" / "perception_distortion_bsd100.png"
 DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
+DENOISE_SWEEP = ROOT / "docs" / "denoise_strength.json"  # scripts/interpolation_sweep.py, its docstring
 REAL_FIGURE = ROOT / "docs" / "real_photos.png"
 GAN_MODEL, REAL_MODEL = "wdrn-x4-gan", "wdrn-x4-real"
 EXPERIMENTS_URL = f"{REPO_URL}/blob/main/docs/experiments.md"
@@ -214,7 +215,22 @@ against the clean HR:
 {degraded_table(json.loads(DEGRADED_RESULTS.read_text()))}
 
 ![JPEG and noisy inputs: bicubic | models | HR]({REAL_FIGURE.name})"""
+    if model == REAL_MODEL and DENOISE_SWEEP.is_file():
+        text += "\n\n" + denoise_text(json.loads(DENOISE_SWEEP.read_text())[REAL_MODEL])
     return text
+
+
+def denoise_text(sweep: dict) -> str:
+    """What the denoise control does, from its sweep on the held-out noisy and JPEG copies."""
+    points = [p for p in sweep["curve"] if p["alpha"] in (0.0, 0.5, 1.0)]
+    noise = ", ".join(f"{p['alpha']:g}: {p['sets']['val-bsd200-noise']['flat_noise']:.2f}" for p in points)
+    blocks = ", ".join(f"{p['alpha']:g}: {p['sets']['val-bsd200-jpeg75']['blockiness']:.2f}" for p in points)
+    psnr = ", ".join(f"{p['alpha']:g}: {p['psnr']:.2f} dB" for p in points)
+    return (
+        f"The denoise control on 10 held-out BSD200 images (`python scripts/interpolation_sweep.py "
+        f"{REAL_MODEL} --psnr_model wdrn-x4 ...`): flat-area noise on the noisy copy {noise}; JPEG "
+        f"blockiness on the q75 copy {blocks} (1.0: no 8-px grid); mean PSNR over its copies {psnr}."
+    )
 
 
 def limitations_text(model: str) -> str:
