@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=unit_float,
         default=None,
         help=f"with --model {DENOISE.end}: its denoise strength, from {DENOISE.start} (0, keeps noise and "
-        f"JPEG blocks) to {DENOISE.end} (1, removes them), a blend of the two models' weights",
+        f"JPEG blocks) to {DENOISE.end} (1, removes the blocks, reduces the noise), a blend of the two "
+        "models' weights",
     )
     add_inference_options(up)
     up.set_defaults(run=run_upscale)

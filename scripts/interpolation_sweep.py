@@ -5,7 +5,7 @@
     python scripts/interpolation_sweep.py runs/gan-x --onto wdrn-x4-real --psnr_reference wdrn-x4 \
         --val_data runs/data/val-bsd200-jpeg75 runs/data/val-bsd200-noise runs/data/val-bsd200-blur+jpeg
     python scripts/interpolation_sweep.py wdrn-x4-real --psnr_model wdrn-x4 --alphas 0.25 0.5 0.75 1 \
-        --val_data runs/data/val-bsd200-noise runs/data/val-bsd200-jpeg75 runs/data/val-bsd200 \
+        --val_data runs/data/val-bsd200-noise runs/data/val-bsd200-jpeg75 runs/data/val-bsd200-blur+jpeg \
         --output docs/denoise_strength.json        # what wdrn-x4-real's denoise control does
 
 The GAN weights are a GAN model's, or for a run the EMA of its most natural checkpoint: its
