@@ -17,6 +17,10 @@ from hf_srgan.models import SRGenerator
 
 DATA = Path(os.environ.get("HF_SRGAN_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 DEGRADED_LEVELS = ["jpeg75", "noise", "blur+jpeg"]
+# What scripts/eval_degraded.py writes and scripts/make_model_card.py reads (a source checkout's docs/).
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DEGRADED_RESULTS = DOCS / "eval_degraded.json"
+REAL_FIGURE = DOCS / "real_photos.png"
 
 
 def degraded_tables(results: dict) -> str:

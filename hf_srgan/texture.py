@@ -15,7 +15,7 @@ back and forth costs nothing after the first visit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from hf_srgan.models import SRGenerator, interpolate_generators
@@ -58,6 +58,20 @@ DENOISE = Blend(
 )
 # The control each model belongs to, by the model's name: choosing one sets the control to its end.
 BLENDS = {FAITHFUL_MODEL: TEXTURE, TEXTURE_MODEL: TEXTURE, PHOTO_MODEL: DENOISE}
+
+
+def blend_of(model: str) -> Blend | None:
+    """The control `model` belongs to, for a bundled name or a published or saved copy of one.
+
+    ``org/wdrn-x4-real`` blends with ``org/wdrn-x4`` and a folder ``.../wdrn-x4-real`` with
+    ``.../wdrn-x4``: `scripts/publish_models.py` puts the bundled models side by side under one
+    organisation, as `save_pretrained` copies do under one folder.
+    """
+    for name, blend in BLENDS.items():
+        if model == name or model.endswith(f"/{name}"):
+            where = model.removesuffix(name)
+            return replace(blend, start=where + blend.start, end=where + blend.end)
+    return None
 
 
 @lru_cache(maxsize=4)

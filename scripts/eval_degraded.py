@@ -22,11 +22,17 @@ import sys
 from pathlib import Path
 
 from hf_srgan.evaluation import evaluate_generators
-from hf_srgan.reports import DATA, DEGRADED_LEVELS, artefact_table, comparison_figure, degraded_tables
+from hf_srgan.reports import (
+    DATA,
+    DEGRADED_LEVELS,
+    DEGRADED_RESULTS,
+    REAL_FIGURE,
+    artefact_table,
+    comparison_figure,
+    degraded_tables,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
-REAL_FIGURE = ROOT / "docs" / "real_photos.png"
 DEGRADED = ROOT / "runs" / "degraded"
 # HR boxes (96 px, shown at 2x) where each degradation shows: JPEG blocks and ringing on edges, noise.
 FIGURE_CROPS = [

@@ -7,6 +7,7 @@
     python scripts/interpolation_sweep.py wdrn-x4-real --psnr_model wdrn-x4 --alphas 0.25 0.5 0.75 1 \
         --val_data runs/data/val-bsd200-noise runs/data/val-bsd200-jpeg75 runs/data/val-bsd200-blur+jpeg \
         --output docs/denoise_strength.json        # what wdrn-x4-real's denoise control does
+    python scripts/interpolation_sweep.py runs/s16 runs/s17 runs/s21 --step 3000  # seeds averaged (a soup)
 
 The GAN weights are a GAN model's, or for a run the EMA of its most natural checkpoint: its
 lowest validation NIQE, whatever its PSNR. Each alpha blends them with the PSNR model (for a
@@ -14,6 +15,10 @@ run, the one it started from): ``psnr + alpha * (gan - psnr)``. The blend is sco
 validation split(s) (a run's own) with the trainer's measures (fp32, untiled, Y channel), and
 the choice is the rule `gan_comparison.py --choose` applies to checkpoints: the lowest NIQE
 within `--max_psnr_drop` dB of the PSNR model (alpha 0), means over the sets.
+
+Several runs of one PSNR model (seeds of a recipe) are averaged weight by weight before the blend
+(`hf_srgan.models.average_generators`, a model soup), each at its most natural checkpoint or at
+`--step`.
 
 `--onto` moves the GAN's change onto a sibling of the PSNR model instead (task arithmetic,
 ``onto + alpha * (gan - psnr)``): one GAN stage's texture for a sibling that has none of its own.
@@ -31,7 +36,7 @@ from pathlib import Path
 
 from hf_srgan.evaluation import load_benchmark, score_set
 from hf_srgan.inference import upscale
-from hf_srgan.models import SRGenerator, add_task_vector
+from hf_srgan.models import SRGenerator, add_task_vector, average_generators
 from hf_srgan.records import best_point, run_summary
 from hf_srgan.training import checkpoint_dirs, checkpoint_generator, checkpoint_step
 
@@ -99,9 +104,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("gan", help="a GAN run folder, or a GAN model (bundled name or saved folder)")
+    parser.add_argument(
+        "gan",
+        nargs="+",
+        help="a GAN run folder, or a GAN model (bundled name or saved folder); several runs are averaged",
+    )
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    parser.add_argument("--step", type=int, help="run's checkpoint (default: its lowest NIQE)")
+    parser.add_argument("--step", type=int, help="runs' checkpoint (default: each run's lowest NIQE)")
     parser.add_argument("--psnr_model", help="default: the model the run started from")
     parser.add_argument(
         "--val_data", nargs="+", help="held-out benchmark folder(s) (default: the run's first)"
@@ -123,8 +132,17 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
 
-    run_config = Path(args.gan) / "train_config.json"
-    config = json.loads(run_config.read_text()) if run_config.is_file() else {}
+    configs = [
+        json.loads((Path(gan) / "train_config.json").read_text())
+        if (Path(gan) / "train_config.json").is_file()
+        else {}
+        for gan in args.gan
+    ]
+    if len(args.gan) > 1 and not all(configs):
+        parser.error("only runs (folders with a train_config.json) are averaged")
+    if len({config.get("init_generator") for config in configs}) > 1:
+        parser.error("averaged runs must start from the same PSNR model")
+    config = configs[0]
     psnr_name = args.psnr_model or config.get("init_generator")
     val_data = args.val_data or (config.get("val_data") or [])[:1]
     if psnr_name is None or not val_data:
@@ -132,10 +150,13 @@ def main() -> None:
     psnr_model = SRGenerator.from_pretrained(psnr_name)
     step = None
     if config:
-        step = args.step if args.step is not None else most_natural_step(Path(args.gan))
-        gan_model = checkpoint_generator(Path(args.gan), step)
+        steps = [args.step if args.step is not None else most_natural_step(Path(gan)) for gan in args.gan]
+        gan_model = average_generators(
+            [checkpoint_generator(Path(gan), s) for gan, s in zip(args.gan, steps, strict=True)]
+        )
+        step = steps[0] if len(steps) == 1 else steps
     else:
-        gan_model = SRGenerator.from_pretrained(args.gan)
+        gan_model = SRGenerator.from_pretrained(args.gan[0])
     onto = SRGenerator.from_pretrained(args.onto) if args.onto else psnr_model
     sets = {Path(folder).name: load_benchmark(folder, psnr_model.scale) for folder in val_data}
     curve = sweep(psnr_model, gan_model, onto, sets, args.alphas)
@@ -155,7 +176,8 @@ def main() -> None:
         chosen = best_point(curve, args.max_psnr_drop)  # the first point, alpha 0, is the reference
     record["chosen_alpha"] = chosen["alpha"] if chosen else None
     summary = json.loads(args.output.read_text()) if args.output.is_file() else {}
-    summary[args.gan if not args.onto else f"{args.gan} onto {args.onto}"] = record
+    name = " + ".join(args.gan)
+    summary[name if not args.onto else f"{name} onto {args.onto}"] = record
     args.output.write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: v for k, v in record.items() if k != "curve"}))
 

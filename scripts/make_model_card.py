@@ -38,7 +38,9 @@ from hf_srgan.recipe_files import recipe_paths
 from hf_srgan.reports import (
     CROPS,
     DATA,
+    DEGRADED_RESULTS,
     FIGURE_MODELS,
+    REAL_FIGURE,
     artefact_table,
     comparison_figure,
     degraded_table,
@@ -60,9 +62,7 @@ SELF_ENSEMBLE_SETS = ["Set5", "Set14"]
 SELF_ENSEMBLE_MODELS = ["wdrn-x4", "srresnet-x4"]
 COMPARISON = ROOT / "docs" / "comparison.png"
 PERCEPTION_DISTORTION = ROOT / "docs" / "figures" / "perception_distortion_bsd100.png"
-DEGRADED_RESULTS = ROOT / "docs" / "eval_degraded.json"
 DENOISE_SWEEP = ROOT / "docs" / "denoise_strength.json"  # scripts/interpolation_sweep.py, its docstring
-REAL_FIGURE = ROOT / "docs" / "real_photos.png"
 GAN_MODEL, REAL_MODEL = "wdrn-x4-gan", "wdrn-x4-real"
 EXPERIMENTS_URL = f"{REPO_URL}/blob/main/docs/experiments.md"
 TRAINING_URL = f"{REPO_URL}/blob/main/docs/training.md"

@@ -39,7 +39,7 @@ from hf_srgan.inference import select_device, select_dtype
 from hf_srgan.model_card import PUBLISHED_ORG
 from hf_srgan.models import ModelLoadError
 from hf_srgan.pretrained import model_guide
-from hf_srgan.texture import BLENDS, TEXTURE_STEPS
+from hf_srgan.texture import TEXTURE_STEPS, blend_of
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_PIXELS = int(os.environ.get("HF_SRGAN_SPACE_MAX_PIXELS", 1_000_000))
@@ -146,7 +146,7 @@ def fresh_output_dir(max_age_s: float = OUTPUT_MAX_AGE_S) -> Path:
 
 def blend_settings(model_name: str) -> dict:
     """The blend slider for `model_name`'s control (texture or denoise), set to that model's end."""
-    blend = BLENDS.get(model_name)
+    blend = blend_of(model_name)
     if blend is None:
         return {
             "value": 1.0,
@@ -176,7 +176,7 @@ def run_upscale(
     start = time.perf_counter()
     image = load_input(path)
     shown_input = display_copy(image)  # refuses meaningless modes before any work
-    blend = BLENDS.get(model_name)  # API callers may leave the blend out: the model itself
+    blend = blend_of(model_name)  # API callers may leave the blend out: the model itself
     blended = blend is not None and blend_value is not None and blend_value != float(model_name == blend.end)
     try:
         model = blend.model(blend_value) if blended else load_model(model_name)

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -6,7 +7,7 @@ from safetensors.torch import save_file
 
 from hf_srgan.evaluation import load_benchmark, score_set
 from hf_srgan.inference import upscale
-from hf_srgan.models import PRESETS, SRGenerator
+from hf_srgan.models import PRESETS, SRGenerator, average_generators
 from hf_srgan.training import EMA_WEIGHTS
 from scripts.interpolation_sweep import main
 
@@ -108,3 +109,39 @@ def test_onto_a_sibling_keeps_blends_within_the_margin_of_the_reference_on_every
     fits = [p for p in record["curve"] if all(p["sets"][n]["psnr"] >= f for n, f in floors.items())]
     expected = min(fits, key=lambda p: p["niqe"])["alpha"] if fits else None
     assert record["chosen_alpha"] == expected
+
+
+def test_several_runs_are_averaged_at_the_step_before_the_blend(tmp_path, data_dir, monkeypatch):
+    torch.manual_seed(0)
+    psnr_model, *seeds = (SRGenerator(**PRESETS["tiny"]).eval() for _ in range(3))
+    psnr_model.save_pretrained(tmp_path / "psnr")
+    val = data_dir / "benchmark" / "Set5"
+    runs = [str(tmp_path / f"run-{i}") for i in range(2)]
+    for run, model in zip(runs, seeds, strict=True):
+        write_gan_run(Path(run), tmp_path / "psnr", val, {250: model}, {250: 5.0})
+    output = tmp_path / "interpolation.json"
+    monkeypatch.setattr(
+        "sys.argv",
+        ["interpolation_sweep.py", *runs, "--step", "250", "--alphas", "1.0", "--output", str(output)],
+    )
+    main()
+
+    record = json.loads(output.read_text())[" + ".join(runs)]
+    assert record["step"] == [250, 250]
+    soup = average_generators(seeds)
+    scores = score_set(load_benchmark(val), lambda lr: upscale(soup, lr, tile=None, dtype="float32"), 4, True)
+    assert record["curve"][1]["psnr"] == pytest.approx(scores["psnr"], abs=0.01)
+    for single in seeds:  # the soup is neither seed
+        alone = score_set(
+            load_benchmark(val), lambda lr, m=single: upscale(m, lr, tile=None, dtype="float32"), 4
+        )
+        assert record["curve"][1]["psnr"] != pytest.approx(alone["psnr"], abs=0.001)
+
+    other = tmp_path / "other-psnr"
+    SRGenerator(**PRESETS["tiny"]).save_pretrained(other)
+    write_gan_run(tmp_path / "run-x", other, val, {250: seeds[0]}, {250: 5.0})
+    monkeypatch.setattr(
+        "sys.argv", ["interpolation_sweep.py", runs[0], str(tmp_path / "run-x"), "--output", str(output)]
+    )
+    with pytest.raises(SystemExit):  # seeds of different PSNR models do not average
+        main()

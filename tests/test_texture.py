@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 import pytest
 import torch
 
 from hf_srgan import SRGenerator, denoise_model, texture_model
-from hf_srgan.texture import FAITHFUL_MODEL, PHOTO_MODEL, TEXTURE_MODEL
+from hf_srgan.texture import DENOISE, FAITHFUL_MODEL, PHOTO_MODEL, TEXTURE, TEXTURE_MODEL, blend_of
 
 
 def test_texture_ends_are_the_two_models_and_the_middle_is_their_blend():
@@ -36,3 +38,18 @@ def test_denoise_runs_from_the_faithful_to_the_photo_model():
         denoise_model(0.25).state_dict()[name], faithful + 0.25 * (photo - faithful), atol=1e-6
     )
     assert denoise_model(0.5) is not texture_model(0.5)  # each control caches its own blends
+
+
+def test_a_published_or_saved_copy_keeps_its_control_with_its_sibling(tmp_path):
+    assert blend_of("hf-srgan/wdrn-x4-real") == replace(
+        DENOISE, start="hf-srgan/wdrn-x4", end="hf-srgan/wdrn-x4-real"
+    )
+    assert blend_of("wdrn-x4-gan") == TEXTURE and blend_of("org/wdrn-x4").end == "org/wdrn-x4-gan"
+    assert blend_of("srresnet-x4") is None and blend_of("org/my-wdrn-x4-real") is None
+    for name in (FAITHFUL_MODEL, PHOTO_MODEL):  # two saved copies, side by side
+        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / name)
+    copied = blend_of(str(tmp_path / PHOTO_MODEL))
+    assert copied.start == str(tmp_path / FAITHFUL_MODEL)
+    assert torch.equal(
+        copied.model(0.5).state_dict()["tail.weight"], denoise_model(0.5).state_dict()["tail.weight"]
+    )

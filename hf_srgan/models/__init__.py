@@ -9,6 +9,7 @@ from hf_srgan.models.generator import (
     ModelLoadError,
     SRGenerator,
     add_task_vector,
+    average_generators,
     count_parameters,
     interpolate_generators,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "VGG19Features",
     "VGGWeightsError",
     "add_task_vector",
+    "average_generators",
     "build_feature_extractor",
     "count_parameters",
     "interpolate_generators",

@@ -422,6 +422,26 @@ def add_task_vector(
     return result.eval()
 
 
+def average_generators(models: list[SRGenerator]) -> SRGenerator:
+    """The weight-by-weight mean of fine-tunes of one model (a model soup, Wortsman et al., 2022).
+
+    Runs fine-tuned from the same start stay in its basin, so their mean is itself a working
+    model; for GAN runs that differ only in the seed, what they learned in common adds up while
+    what each seed drew alone is averaged down.
+    """
+    config = models[0]._hub_mixin_config
+    if any(other._hub_mixin_config != config for other in models):
+        raise ValueError("only one architecture averages")
+    states = [model.state_dict() for model in models]
+    averaged = {
+        name: sum(state[name] for state in states) / len(states) if weight.is_floating_point() else weight
+        for name, weight in states[0].items()
+    }
+    result = SRGenerator(**config)
+    result.load_state_dict(averaged, strict=True)
+    return result.eval()
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -11,6 +11,7 @@ from hf_srgan.models import (
     ModelLoadError,
     SRGenerator,
     add_task_vector,
+    average_generators,
     count_parameters,
     interpolate_generators,
 )
@@ -191,6 +192,17 @@ def test_a_task_vector_moves_what_a_fine_tune_learned_onto_a_sibling():
         assert torch.allclose(moved[name], expected)
     with pytest.raises(ValueError, match="one architecture"):
         add_task_vector(sibling, base, SRGenerator(**{**TINY, "channels": 12}), 0.5)
+
+
+def test_a_soup_is_the_weight_by_weight_mean_of_its_runs():
+    torch.manual_seed(0)
+    runs = [SRGenerator(**TINY) for _ in range(3)]
+    soup = average_generators(runs).state_dict()
+    for name, weight in soup.items():
+        assert torch.allclose(weight, sum(run.state_dict()[name] for run in runs) / 3)
+    assert not torch.equal(soup["head.weight"], runs[0].state_dict()["head.weight"])
+    with pytest.raises(ValueError, match="one architecture"):
+        average_generators([runs[0], SRGenerator(**{**TINY, "channels": 12})])
 
 
 def test_interpolation_refuses_other_architectures_and_alphas():

@@ -155,6 +155,8 @@ def test_each_photo_model_gets_its_own_control():
     assert real["label"] == "Denoise" and real["value"] == 1.0 and real["interactive"]
     assert gan["label"] == "Texture" and gan["value"] == 1.0
     assert not app.blend_settings("srresnet-x4")["interactive"]
+    published = app.blend_settings("hf-srgan/wdrn-x4-real")  # HF_SRGAN_MODELS may list Hub ids
+    assert published["label"] == "Denoise" and published["value"] == 1.0
 
 
 def test_denoise_blend_is_the_result_named_in_the_info(client, photo):
