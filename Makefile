@@ -8,11 +8,14 @@ PYTEST_ARGS ?=
 setup: $(VENV)/.installed
 
 # torch 2.13.0 first: the CPU build on disk. Installing the project first would pull CUDA wheels.
-$(VENV)/.installed: pyproject.toml
+# The Space's pins (space/requirements.txt, less its CPU index and torch) constrain the rest, so the
+# tests run the versions the Space deploys, whatever PyPI released since.
+$(VENV)/.installed: pyproject.toml space/requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[train,space,onnx,dev]"
+	grep -E '^[A-Za-z0-9_.-]+==' space/requirements.txt | grep -v '^torch==' > $(VENV)/space-pins.txt
+	$(PY) -m pip install -q -e ".[train,space,onnx,dev]" -c $(VENV)/space-pins.txt
 	touch $@
 
 # Debian's Chromium for the Space's browser test (Playwright drives it; no browser download).

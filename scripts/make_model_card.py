@@ -87,7 +87,10 @@ DESCRIPTIONS = {
     "srresnet-x4": "The SRGAN paper's SRResNet generator, trained exactly like `wdrn-x4`: the baseline.",
     "wdrn-x4-gan": "`wdrn-x4` fine-tuned as an SRGAN (frequency separation: L1 on blurred SR and HR, an "
     "EfficientNet-Lite0 perceptual loss, WGAN-GP against the SRGAN conv critic on the high band), then "
-    "blended with `wdrn-x4`'s weights: invents natural-looking texture (lower NIQE) at some cost in PSNR.",
+    "blended with `wdrn-x4`'s weights: invents natural-looking texture (lower NIQE) at some cost in PSNR. "
+    "The design's transfer-learning critic (frozen EfficientNet-Lite0 features, `--discriminator features`) "
+    "is not in it: alone it levelled off near NIQE 5 over three seeds, and beside this critic it made both "
+    "seeds tried worse (docs/experiments.md).",
     "wdrn-x4-real": "`wdrn-x4` continued on realistic degradations (blur, resize, noise, JPEG) with L1 "
     "to the clean image, then a GAN stage on the same degradations (content losses against the clean "
     "image, hinge loss against a critic on frozen EfficientNet-Lite0 features of the high band), "
