@@ -18,7 +18,7 @@ from hf_srgan.imageio import ImageLoadError, atomic_save, open_image
 from hf_srgan.inference import DTYPES, upscale
 from hf_srgan.models import ModelLoadError, SRGenerator
 from hf_srgan.pretrained import DEFAULT_MODEL, model_guide
-from hf_srgan.texture import DENOISE, TEXTURE, Blend
+from hf_srgan.texture import DENOISE, TEXTURE, Blend, blend_of
 
 # Write errors that no later image can escape: stop instead of failing every image the same way.
 FATAL_WRITE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -113,9 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--denoise",
         type=unit_float,
         default=None,
-        help=f"with --model {DENOISE.end}: its denoise strength, from {DENOISE.start} (0, keeps noise and "
-        f"JPEG blocks) to {DENOISE.end} (1, removes the blocks, reduces the noise), a blend of the two "
-        "models' weights",
+        help=f"with --model {DENOISE.end} (or a copy of it): its denoise strength, from {DENOISE.start} "
+        f"(0, keeps noise and JPEG blocks) to {DENOISE.end} (1, removes the blocks, reduces the noise), a "
+        "blend of the two models' weights",
     )
     add_inference_options(up)
     up.set_defaults(run=run_upscale)
@@ -254,9 +254,10 @@ def plan_jobs(inputs: list[Path], output_dir: Path, scale: str) -> tuple[list[Jo
 def run_upscale(args: argparse.Namespace) -> int:
     if args.texture is not None and args.model != DEFAULT_MODEL:
         raise CLIError(f"--texture blends {TEXTURE.start} and {TEXTURE.end}: drop --model {args.model}")
-    if args.denoise is not None and args.model != DENOISE.end:
+    own = blend_of(args.model)  # a published or saved copy of wdrn-x4-real blends with its sibling
+    if args.denoise is not None and (own is None or own.name != DENOISE.name):
         raise CLIError(f"--denoise is {DENOISE.end}'s control: use it with --model {DENOISE.end}")
-    blend, value = (TEXTURE, args.texture) if args.texture is not None else (DENOISE, args.denoise)
+    blend, value = (TEXTURE, args.texture) if args.texture is not None else (own, args.denoise)
     model = load_model(args.model, blend if value is not None else None, value)
     jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:

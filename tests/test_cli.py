@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from hf_srgan import SRGenerator
 from hf_srgan.cli import main
 
 
@@ -134,6 +135,11 @@ def test_denoise_sits_between_wdrn_x4_and_wdrn_x4_real(tmp_path, capsys):
     assert max(np.abs(outputs["0.5"] - outputs[end]).mean() for end in ("0", "1")) < ends
     assert main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "x"), "--denoise", "0.5"]) == 2
     assert "--denoise is wdrn-x4-real's control" in capsys.readouterr().err
+    for name in ("wdrn-x4", "wdrn-x4-real"):  # saved copies side by side keep the control
+        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / "copies" / name)
+    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "copy"), "--dtype", "float32"]
+    assert main([*args, "--model", str(tmp_path / "copies" / "wdrn-x4-real"), "--denoise", "0.5"]) == 0
+    assert np.array_equal(outputs["0.5"], np.asarray(Image.open(tmp_path / "copy" / "a_x4.png"), np.float64))
 
 
 def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, capsys):
