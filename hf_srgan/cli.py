@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=unit_float,
         default=None,
         help=f"your point between {TEXTURE.start} (0, faithful) and {TEXTURE.end} (1, invented texture): "
-        "a blend of the two models' weights; replaces --model",
+        "a blend of the two models' weights; with --model, a copy of either",
     )
     up.add_argument(
         "--denoise",
@@ -252,13 +252,14 @@ def plan_jobs(inputs: list[Path], output_dir: Path, scale: str) -> tuple[list[Jo
 
 
 def run_upscale(args: argparse.Namespace) -> int:
-    if args.texture is not None and args.model != DEFAULT_MODEL:
+    # each control belongs to its models, bundled or a published or saved copy (`blend_of`)
+    own = blend_of(args.model)
+    if args.texture is not None and (own is None or own.name != TEXTURE.name):
         raise CLIError(f"--texture blends {TEXTURE.start} and {TEXTURE.end}: drop --model {args.model}")
-    own = blend_of(args.model)  # a published or saved copy of wdrn-x4-real blends with its sibling
     if args.denoise is not None and (own is None or own.name != DENOISE.name):
         raise CLIError(f"--denoise is {DENOISE.end}'s control: use it with --model {DENOISE.end}")
-    blend, value = (TEXTURE, args.texture) if args.texture is not None else (own, args.denoise)
-    model = load_model(args.model, blend if value is not None else None, value)
+    value = args.texture if args.texture is not None else args.denoise
+    model = load_model(args.model, own if value is not None else None, value)
     jobs, failures = plan_jobs(args.inputs, args.output_dir, scale_label(args.outscale or model.scale))
     for problem in failures:
         tqdm.write(f"skipped {problem}", file=sys.stderr)

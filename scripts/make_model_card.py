@@ -47,6 +47,7 @@ from hf_srgan.reports import (
     degraded_tables,
     perception_distortion_figure,
 )
+from hf_srgan.texture import BLENDS, TEXTURE, Blend
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS_NOTE = (
@@ -241,10 +242,14 @@ def limitations_text(model: str) -> str:
     return f"Use it for {MODEL_USES.get(model, 'images')}.\n\n" + "\n".join(f"- {item}" for item in items)
 
 
-TEXTURE_USAGE = (
-    f"\n\nYour own point between `wdrn-x4` and `{GAN_MODEL}`: `hf_srgan.texture_model(0.5)` or "
-    "`hf-srgan upscale photo.jpg -o out/ --texture 0.5` (a blend of the two models' weights)."
-)
+def blend_usage(blend: Blend) -> str:
+    """How to pick your own point on the model's blend control, from Python and the command line."""
+    cli = f"--{blend.name} 0.5" if blend is TEXTURE else f"--model {blend.end} --{blend.name} 0.5"
+    return (
+        f"\n\nYour own {blend.name} strength, where {blend.meaning}: "
+        f"`hf_srgan.{blend.name}_model(0.5)` or `hf-srgan upscale photo.jpg -o out/ {cli}` "
+        "(a blend of the two models' weights)."
+    )
 
 
 def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
@@ -252,19 +257,13 @@ def render_card(results: dict, ensembled: dict, model: str) -> ModelCard:
     inits = [stage["init_generator"] for stage in training_info(model).get("stages", [])]
     # the last bundled model it continues (stages in between may start from runs' exports)
     base = next((init for init in reversed(inits) if init in bundled_models() and init != model), None)
-    blend_usage = {
-        "wdrn-x4": TEXTURE_USAGE,
-        GAN_MODEL: TEXTURE_USAGE,
-        REAL_MODEL: "\n\nYour own denoise strength between `wdrn-x4` (0, keeps noise and JPEG blocks) and "
-        f"`{REAL_MODEL}` (1): `hf_srgan.denoise_model(0.5)` or `hf-srgan upscale photo.jpg -o out/ --model "
-        f"{REAL_MODEL} --denoise 0.5` (a blend of the two models' weights).",
-    }
+    blend = BLENDS.get(model)
     return generator.generate_model_card(
         model_name=model,
         repo_id=f"{PUBLISHED_ORG}/{model}",
         description=f"{DESCRIPTIONS.get(model, '')} {count_parameters(generator) / 1e6:.2f} M parameters.",
         uses=limitations_text(model),
-        usage_extra=blend_usage.get(model, ""),
+        usage_extra=blend_usage(blend) if blend else "",
         training_data=f"The HR images of {TRAINING_DATA_PROSE} (the 291-image set plus stand-ins for "
         "DIV2K/Flickr2K); LR patches made on the fly. Ten BSD200 images are held out for choosing "
         "checkpoints; the reported benchmarks are never used in training or choices.",

@@ -186,6 +186,11 @@ def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, caps
         == 2
     )
     assert "--texture blends" in capsys.readouterr().err
+    for name in ("wdrn-x4", "wdrn-x4-gan"):  # saved copies side by side keep the control
+        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / "copies" / name)
+    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "copy"), "--dtype", "float32"]
+    assert main([*args, "--model", str(tmp_path / "copies" / "wdrn-x4-gan"), "--texture", "0.5"]) == 0
+    assert np.array_equal(outputs["0.5"], np.asarray(Image.open(tmp_path / "copy" / "a_x4.png"), np.float64))
     with pytest.raises(SystemExit):
         main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "y"), "--texture", "2"])
     assert "between 0 and 1" in capsys.readouterr().err
