@@ -181,39 +181,64 @@ def diagnostics_figure(runs: dict, labels: list[str], path: Path) -> None:
     plt.close(fig)
 
 
+def recipe_distributions_figure(rows: list[dict], references: dict, path: Path) -> None:
+    """Each recipe as a distribution: its seeds' rule points on one line, the median marked.
+
+    Recipes are numbered as in the perception-distortion figure; a seed with no point within the
+    PSNR budget is drawn at the right edge.
+    """
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rows) + 1.4))
+    found = [p["niqe"] for row in rows for p in row["points"].values() if p]
+    edge = max(found) + 0.5
+    for y, row in enumerate(rows):
+        niqes = [p["niqe"] if p else edge for p in row["points"].values()]
+        colors = ["tab:green" if n <= NIQE_BAR else "tab:red" for n in niqes]
+        ax.scatter(niqes, [y] * len(niqes), s=28, c=colors, zorder=3)
+        median = min(row["median"], edge)
+        ax.plot([median, median], [y - 0.35, y + 0.35], color="black", linewidth=1.5)
+    labels = [
+        f"{i}. {textwrap.shorten(row['recipe'], 80)} ({len(row['points'])})" for i, row in enumerate(rows, 1)
+    ]
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
+    for name in ("wdrn-x4", "HR"):
+        if name in references:
+            ax.axvline(references[name]["niqe"], color="0.6", linewidth=0.8)
+            ax.annotate(name, (references[name]["niqe"], -0.8), fontsize=7, ha="center")
+    ax.set(xlabel=f"NIQE per seed's rule point (green: within the {NIQE_BAR} bar); black bar: median")
+    ax.set_title("Recipes over seeds on val-bsd200 (seeds in brackets)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def perception_distortion_figure(rows: list[dict], runs: dict, references: dict, path: Path) -> None:
-    """PSNR against NIQE on val-bsd200: every checkpoint (dots), each seed's chosen point, references."""
+    """PSNR against NIQE on val-bsd200: every checkpoint (dots), each seed's chosen point numbered by
+    its recipe (the numbers of the recipe figure), references."""
     fig, ax = plt.subplots(figsize=(7.5, 5))
     every = [p for run in runs.values() for p in run["curve"] if p["step"] > 0]
-    ax.scatter(
-        [p["niqe"] for p in every], [p["psnr"] for p in every], s=6, color="0.8", label="any checkpoint"
-    )
-    for row in rows:
-        found = [p for p in row["points"].values() if p]
-        ax.scatter([p["niqe"] for p in found], [p["psnr"] for p in found], s=36, label=row["recipe"])
-    marks = {"bicubic": "s", "wdrn-x4": "D", "HR": "*"}
-    for name, marker in marks.items():
+    ax.scatter([p["niqe"] for p in every], [p["psnr"] for p in every], s=6, color="0.85")
+    colors = plt.get_cmap("tab10")
+    for i, row in enumerate(rows, 1):
+        for p in (p for p in row["points"].values() if p):
+            ax.annotate(
+                str(i), (p["niqe"], p["psnr"]), fontsize=7, ha="center", va="center", color=colors(i % 10)
+            )
+    top = max(p["psnr"] for p in every) + 0.3
+    for name, marker in {"bicubic": "s", "wdrn-x4": "D", "HR": "*"}.items():
         ref = references.get(name)
         if ref:
-            ax.scatter(
-                ref["niqe"],
-                ref.get("psnr", max(p["psnr"] for p in every) + 0.3),
-                marker=marker,
-                s=80,
-                color="black",
-                zorder=3,
-            )
-            ax.annotate(
-                name,
-                (ref["niqe"], ref.get("psnr", max(p["psnr"] for p in every) + 0.3)),
-                textcoords="offset points",
-                xytext=(6, 4),
-                fontsize=8,
-            )
+            xy = (ref["niqe"], ref.get("psnr", top))
+            ax.scatter(*xy, marker=marker, s=80, color="black", zorder=3)
+            ax.annotate(name, xy, textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.axvline(NIQE_BAR, color="grey", linestyle=":", linewidth=1)
     ax.set(xlabel="NIQE (lower = more natural)", ylabel="PSNR (dB, Y, shave 4)")
-    ax.set_title("Perception-distortion on val-bsd200 (HR has no PSNR: drawn at the top)", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(
+        "Perception-distortion on val-bsd200: grey, every checkpoint; numbers, each seed's rule point "
+        "by recipe\n(HR has no PSNR: drawn at the top)",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -269,6 +294,7 @@ def main() -> None:
     diagnostics_figure(
         runs, [label for label in study["diagnosed"] if label in runs], FIGURES / "gan_diagnostics.png"
     )
+    recipe_distributions_figure(rows, references, FIGURES / "recipe_distributions.png")
     perception_distortion_figure(rows, runs, references, FIGURES / "perception_distortion.png")
     grouped_dirs = {run_dir_of(runs[label]["command"]) for labels in groups.values() for label in labels}
     swept = [d for d in sweeps if d in grouped_dirs]
