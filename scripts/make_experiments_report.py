@@ -189,7 +189,7 @@ def recipe_distributions_figure(rows: list[dict], references: dict, path: Path) 
     """
     fig, ax = plt.subplots(figsize=(10, 0.32 * len(rows) + 1.4))
     found = [p["niqe"] for row in rows for p in row["points"].values() if p]
-    edge = max(found) + 0.5
+    edge = max(found, default=NIQE_BAR) + 0.5
     for y, row in enumerate(rows):
         niqes = [p["niqe"] if p else edge for p in row["points"].values()]
         colors = ["tab:green" if n <= NIQE_BAR else "tab:red" for n in niqes]

@@ -33,7 +33,7 @@ from hf_srgan.model_card import (
     write_terms,
 )
 from hf_srgan.models import SRGenerator, count_parameters
-from hf_srgan.pretrained import BUNDLED_DIR, MODEL_USES, bundled_models, model_guide
+from hf_srgan.pretrained import BUNDLED_DIR, DEFAULT_MODEL, MODEL_USES, bundled_models, model_guide
 from hf_srgan.recipe_files import recipe_paths
 from hf_srgan.reports import (
     CROPS,
@@ -47,7 +47,7 @@ from hf_srgan.reports import (
     degraded_tables,
     perception_distortion_figure,
 )
-from hf_srgan.texture import BLENDS, TEXTURE, Blend
+from hf_srgan.texture import BLENDS, DENOISE, TEXTURE, Blend
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS_NOTE = (
@@ -64,7 +64,7 @@ SELF_ENSEMBLE_MODELS = ["wdrn-x4", "srresnet-x4"]
 COMPARISON = ROOT / "docs" / "comparison.png"
 PERCEPTION_DISTORTION = ROOT / "docs" / "figures" / "perception_distortion_bsd100.png"
 DENOISE_SWEEP = ROOT / "docs" / "denoise_strength.json"  # scripts/interpolation_sweep.py, its docstring
-GAN_MODEL, REAL_MODEL = "wdrn-x4-gan", "wdrn-x4-real"
+GAN_MODEL, REAL_MODEL = TEXTURE.end, DENOISE.end
 EXPERIMENTS_URL = f"{REPO_URL}/blob/main/docs/experiments.md"
 TRAINING_URL = f"{REPO_URL}/blob/main/docs/training.md"
 
@@ -244,7 +244,9 @@ def limitations_text(model: str) -> str:
 
 def blend_usage(blend: Blend) -> str:
     """How to pick your own point on the model's blend control, from Python and the command line."""
-    cli = f"--{blend.name} 0.5" if blend is TEXTURE else f"--model {blend.end} --{blend.name} 0.5"
+    # the flag alone works where the default model is one of the control's two ends
+    model = "" if BLENDS.get(DEFAULT_MODEL) is blend else f"--model {blend.end} "
+    cli = f"{model}--{blend.name} 0.5"
     return (
         f"\n\nYour own {blend.name} strength, where {blend.meaning}: "
         f"`hf_srgan.{blend.name}_model(0.5)` or `hf-srgan upscale photo.jpg -o out/ {cli}` "

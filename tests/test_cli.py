@@ -118,6 +118,16 @@ def test_upscale_help_says_which_bundled_model_suits_which_input(capsys):
     assert all(f"- {name}: {MODEL_USES[name]}" in out for name in bundled_models())
 
 
+def upscale_with_saved_copies(tmp_path, model: str, control: str) -> np.ndarray:
+    """a.png upscaled at `control` 0.5 by a saved copy of `model`, saved beside a copy of wdrn-x4:
+    copies side by side keep the control (`hf_srgan.texture.blend_of`)."""
+    for name in ("wdrn-x4", model):
+        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / "copies" / name)
+    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "copy"), "--dtype", "float32"]
+    assert main([*args, "--model", str(tmp_path / "copies" / model), control, "0.5"]) == 0
+    return np.asarray(Image.open(tmp_path / "copy" / "a_x4.png"), np.float64)
+
+
 def test_denoise_sits_between_wdrn_x4_and_wdrn_x4_real(tmp_path, capsys):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (12, 16, 3), np.uint8)).save(tmp_path / "a.png")
@@ -135,11 +145,7 @@ def test_denoise_sits_between_wdrn_x4_and_wdrn_x4_real(tmp_path, capsys):
     assert max(np.abs(outputs["0.5"] - outputs[end]).mean() for end in ("0", "1")) < ends
     assert main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "x"), "--denoise", "0.5"]) == 2
     assert "--denoise is wdrn-x4-real's control" in capsys.readouterr().err
-    for name in ("wdrn-x4", "wdrn-x4-real"):  # saved copies side by side keep the control
-        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / "copies" / name)
-    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "copy"), "--dtype", "float32"]
-    assert main([*args, "--model", str(tmp_path / "copies" / "wdrn-x4-real"), "--denoise", "0.5"]) == 0
-    assert np.array_equal(outputs["0.5"], np.asarray(Image.open(tmp_path / "copy" / "a_x4.png"), np.float64))
+    assert np.array_equal(outputs["0.5"], upscale_with_saved_copies(tmp_path, "wdrn-x4-real", "--denoise"))
 
 
 def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, capsys):
@@ -186,11 +192,7 @@ def test_texture_sits_between_the_faithful_and_the_textured_model(tmp_path, caps
         == 2
     )
     assert "--texture blends" in capsys.readouterr().err
-    for name in ("wdrn-x4", "wdrn-x4-gan"):  # saved copies side by side keep the control
-        SRGenerator.from_pretrained(name).save_pretrained(tmp_path / "copies" / name)
-    args = ["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "copy"), "--dtype", "float32"]
-    assert main([*args, "--model", str(tmp_path / "copies" / "wdrn-x4-gan"), "--texture", "0.5"]) == 0
-    assert np.array_equal(outputs["0.5"], np.asarray(Image.open(tmp_path / "copy" / "a_x4.png"), np.float64))
+    assert np.array_equal(outputs["0.5"], upscale_with_saved_copies(tmp_path, "wdrn-x4-gan", "--texture"))
     with pytest.raises(SystemExit):
         main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path / "y"), "--texture", "2"])
     assert "between 0 and 1" in capsys.readouterr().err
