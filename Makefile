@@ -8,13 +8,15 @@ PYTEST_ARGS ?=
 setup: $(VENV)/.installed
 
 # torch 2.13.0 first: the CPU build on disk. Installing the project first would pull CUDA wheels.
-# The Space's pins (space/requirements.txt, less its CPU index and torch) constrain the rest, so the
-# tests run the versions the Space deploys, whatever PyPI released since.
+# The Space's pins (space/requirements.txt, less its CPU index, torch and any extras, which a
+# constraints file may not name) constrain the rest, so the tests run the versions the Space
+# deploys, whatever PyPI released since.
 $(VENV)/.installed: pyproject.toml space/requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	grep -E '^[A-Za-z0-9_.-]+==' space/requirements.txt | grep -v '^torch==' > $(VENV)/space-pins.txt
+	sed -nE 's/^([A-Za-z0-9_.-]+)(\[[^]]*\])?(==.*)$$/\1\3/p' space/requirements.txt | grep -v '^torch==' \
+		> $(VENV)/space-pins.txt
 	$(PY) -m pip install -q -e ".[train,space,onnx,dev]" -c $(VENV)/space-pins.txt
 	touch $@
 
