@@ -139,7 +139,7 @@ def real_arrival_figure(runs: dict, groups: dict, reference: dict | None, path: 
         if reference:
             floor = reference["sets"][name]["psnr"] - REAL_PSNR_MARGIN
             psnr_ax.axhline(floor, color="grey", linestyle=":", linewidth=1)
-        niqe_ax.set(title=name, ylim=(4, 8.5))
+        niqe_ax.set(title=name, ylim=(4, 12))
         psnr_ax.set(xlabel="GAN step")
     axes[0, 0].set_ylabel("val NIQE")
     axes[1, 0].set_ylabel("val PSNR (dB)")
