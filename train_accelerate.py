@@ -246,6 +246,7 @@ def build_train_loader(args: argparse.Namespace, scale: int, accelerator: Accele
     first_order = {
         "first_order_probability": args.first_order_probability,
         "first_order_noise_probability": args.first_order_noise_probability,
+        "first_order_jpeg_probability": args.first_order_jpeg_probability,
     }
     degradation = {
         "bicubic": lambda: Degradation(scale, args.blur_sigma),

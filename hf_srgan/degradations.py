@@ -211,10 +211,15 @@ class RealisticDegradation:
     clean_probability: float = 0.0  # chance of plain antialiased bicubic, so clean inputs stay sharp
     first_order_probability: float = 0.0  # chance of the classical model instead (`first_order`)
     first_order_noise_probability: float = 0.5  # its noise step; a resized, saved web image has none
+    first_order_jpeg_probability: float = 1.0  # its JPEG step; a photo saved losslessly keeps raw noise
 
     @classmethod
     def light(
-        cls, scale: int = 4, first_order_probability: float = 0.0, first_order_noise_probability: float = 0.5
+        cls,
+        scale: int = 4,
+        first_order_probability: float = 0.0,
+        first_order_noise_probability: float = 0.5,
+        first_order_jpeg_probability: float = 1.0,
     ) -> RealisticDegradation:
         """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`)."""
         return cls(
@@ -225,6 +230,7 @@ class RealisticDegradation:
             clean_probability=0.2,
             first_order_probability=first_order_probability,
             first_order_noise_probability=first_order_noise_probability,
+            first_order_jpeg_probability=first_order_jpeg_probability,
         )
 
     def first_order(self, hr: Image.Image, target: list[int]) -> torch.Tensor:
@@ -233,12 +239,16 @@ class RealisticDegradation:
         A web image that was resized and saved once went through just this. The second-order
         chain alone rarely leaves an LR this close to a plain downscale, so a model trained only
         on it sharpens such inputs as if they were blurred. Ranges are the first stage's; noise is
-        added with `first_order_noise_probability`.
+        added with `first_order_noise_probability` and the JPEG with `first_order_jpeg_probability`
+        (every other path ends in a JPEG: below 1, a model also sees noise that reaches the LR
+        uncompressed, as in a photo saved losslessly).
         """
         lr = _to_tensor(
             _to_image(self.first.blur(_to_tensor(hr))).resize(target[::-1], Image.Resampling.BICUBIC)
         )
-        return self.first.jpeg(self.first.noise(lr) if _chance(self.first_order_noise_probability) else lr)
+        if _chance(self.first_order_noise_probability):
+            lr = self.first.noise(lr)
+        return self.first.jpeg(lr) if _chance(self.first_order_jpeg_probability) else lr
 
     def _sinc(self, image: torch.Tensor) -> torch.Tensor:
         if not _chance(self.sinc_probability):

@@ -120,6 +120,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.5,
         help="chance that the one-pass model adds noise (the first stage's range, at the LR size)",
     )
+    g.add_argument(
+        "--first_order_jpeg_probability",
+        type=float,
+        default=1.0,
+        help="chance that the one-pass model saves as JPEG; below 1 some noise reaches the LR uncompressed",
+    )
     g.add_argument("--blur_sigma", type=float, default=0.0, help="Gaussian blur before bicubic downscaling")
     g.add_argument("--batch_size", type=int, default=16, help="per process and per accumulation step")
     g.add_argument(

@@ -84,6 +84,27 @@ def test_the_first_order_model_is_a_bicubic_downscale_saved_as_jpeg(patch):
     assert np.array_equal(np.asarray(degradation(patch)), expected)
 
 
+def test_the_first_order_model_can_leave_noise_uncompressed(patch):
+    """With the JPEG step off, the LR is the bicubic downscale plus raw noise (exact without noise)."""
+    stage = DegradationStage(
+        blur_probability=0.0, gaussian_noise_probability=1.0, noise_sigma=(10, 10), jpeg_quality=(60, 60)
+    )
+    expected = np.asarray(patch.resize((24, 24), Image.Resampling.BICUBIC), np.float32)
+
+    def residual_std(noise: float, jpeg: float) -> float:
+        torch.manual_seed(0)
+        degradation = RealisticDegradation(
+            first=stage,
+            first_order_probability=1.0,
+            first_order_noise_probability=noise,
+            first_order_jpeg_probability=jpeg,
+        )
+        return float((np.asarray(degradation(patch), np.float32) - expected).std())
+
+    assert residual_std(noise=0, jpeg=0) == 0
+    assert 7 < residual_std(noise=1, jpeg=0) < 11  # sigma 10 of 255, clipped at the ends
+
+
 def test_gaussian_lowpass_keeps_shading_drops_fine_texture_and_stays_float32():
     torch.manual_seed(0)
     ramp = torch.linspace(0, 1, 48).expand(2, 3, 48, 48)
