@@ -214,23 +214,16 @@ class RealisticDegradation:
     first_order_jpeg_probability: float = 1.0  # its JPEG step; a photo saved losslessly keeps raw noise
 
     @classmethod
-    def light(
-        cls,
-        scale: int = 4,
-        first_order_probability: float = 0.0,
-        first_order_noise_probability: float = 0.5,
-        first_order_jpeg_probability: float = 1.0,
-    ) -> RealisticDegradation:
-        """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`)."""
+    def light(cls, scale: int = 4, **first_order: float) -> RealisticDegradation:
+        """Milder ranges for everyday photos, with one patch in five left clean (`LIGHT_FIRST_STAGE`);
+        `first_order` sets the `first_order_*` fields."""
         return cls(
             scale,
             first=DegradationStage(**LIGHT_FIRST_STAGE),
             second=DegradationStage(**LIGHT_SECOND_STAGE),
             sinc_probability=0.3,
             clean_probability=0.2,
-            first_order_probability=first_order_probability,
-            first_order_noise_probability=first_order_noise_probability,
-            first_order_jpeg_probability=first_order_jpeg_probability,
+            **first_order,
         )
 
     def first_order(self, hr: Image.Image, target: list[int]) -> torch.Tensor:
@@ -248,7 +241,9 @@ class RealisticDegradation:
         )
         if _chance(self.first_order_noise_probability):
             lr = self.first.noise(lr)
-        return self.first.jpeg(lr) if _chance(self.first_order_jpeg_probability) else lr
+        # No draw at 1, so recipes from before this option keep their random stream.
+        saved_as_jpeg = self.first_order_jpeg_probability >= 1 or _chance(self.first_order_jpeg_probability)
+        return self.first.jpeg(lr) if saved_as_jpeg else lr
 
     def _sinc(self, image: torch.Tensor) -> torch.Tensor:
         if not _chance(self.sinc_probability):

@@ -86,9 +86,7 @@ def test_the_first_order_model_is_a_bicubic_downscale_saved_as_jpeg(patch):
 
 def test_the_first_order_model_can_leave_noise_uncompressed(patch):
     """With the JPEG step off, the LR is the bicubic downscale plus raw noise (exact without noise)."""
-    stage = DegradationStage(
-        blur_probability=0.0, gaussian_noise_probability=1.0, noise_sigma=(10, 10), jpeg_quality=(60, 60)
-    )
+    stage = DegradationStage(blur_probability=0.0, gaussian_noise_probability=1.0, noise_sigma=(10, 10))
     expected = np.asarray(patch.resize((24, 24), Image.Resampling.BICUBIC), np.float32)
 
     def residual_std(noise: float, jpeg: float) -> float:
