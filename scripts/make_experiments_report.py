@@ -32,6 +32,7 @@ GAN_PSNR_BUDGET = 2.0  # dB below the starting model on the held-out split: the 
 NIQE_BAR = 4.5  # the reliable-GAN issue's bar on val-bsd200
 REAL_NIQE_BAR = 5.0  # the real-photos issue's bar, on every degraded level
 REAL_PSNR_MARGIN = 0.3  # ... at a PSNR at most this far under wdrn-x4's on the same level
+LINE_STYLES = ["-", "--", ":", "-."]  # one per recipe in the photos figures
 
 
 def load(name: str) -> dict:
@@ -122,7 +123,7 @@ def real_arrival_figure(runs: dict, groups: dict, reference: dict | None, path: 
     fig, axes = plt.subplots(2, len(sets), figsize=(4.2 * len(sets), 6.5), sharex=True, squeeze=False)
     for column, name in enumerate(sets):
         niqe_ax, psnr_ax = axes[0, column], axes[1, column]
-        for (recipe, labels), style in zip(groups.items(), ["-", "--", ":"], strict=False):
+        for (recipe, labels), style in zip(groups.items(), LINE_STYLES, strict=False):
             for label in labels:
                 curve = runs[label]["curve"]
                 steps = [p["step"] for p in curve]
@@ -149,6 +150,47 @@ def real_arrival_figure(runs: dict, groups: dict, reference: dict | None, path: 
     )
     fig.tight_layout(rect=(0, 0.04 + 0.03 * len(names) / 2, 1, 1))
     fig.legend(handles, names, loc="lower center", ncol=2, fontsize=7, frameon=False)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def real_frontier_figure(sweeps: dict, runs: dict, groups: dict, reference: dict, path: Path) -> None:
+    """Every blend swept for the photos GAN stage (alpha 0, its PSNR start, to 1, the GAN) as PSNR
+    against NIQE on each degraded held-out copy, with the bar's corner shaded: a model for photos
+    meets the bar on a copy where its curve enters the box, on all three where one point does."""
+    sets = list(reference["sets"])
+    colours = dict(zip(groups, plt.get_cmap("tab10").colors, strict=False))
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.4 * len(sets), 4.8), squeeze=False)
+    for ax, name in zip(axes[0], sets, strict=True):
+        floor = reference["sets"][name]["psnr"] - REAL_PSNR_MARGIN
+        for (recipe, labels), style in zip(groups.items(), LINE_STYLES, strict=False):
+            for label in labels:
+                sweep = sweeps.get(run_dir_of(runs[label]["command"]))
+                if not sweep:
+                    continue
+                curve = sorted(sweep["curve"], key=lambda p: p["alpha"])
+                line = {"color": colours[recipe], "linestyle": style, "marker": "."}
+                points = [(p["sets"][name]["niqe"], p["sets"][name]["psnr"]) for p in curve]
+                ax.plot(*zip(*points, strict=True), **line)
+                ax.plot(*points[0], "s", color=colours[recipe])
+                for point, blend in zip(points, curve, strict=True):
+                    if blend["alpha"] == sweep["chosen_alpha"]:
+                        ax.plot(*point, "o", mfc="none", ms=9, color="k")
+            ax.plot([], [], color=colours[recipe], linestyle=style, label=recipe)
+        ax.plot(reference["sets"][name]["niqe"], reference["sets"][name]["psnr"], "kx", ms=9, label="wdrn-x4")
+        bottom, top = ax.get_ylim()
+        top = max(top, floor + 0.1)
+        ax.fill_between([4, REAL_NIQE_BAR], floor, top, color="tab:green", alpha=0.15, label="the bar")
+        ax.set(title=name, xlabel="val NIQE", xlim=(4, 8), ylim=(bottom, top))
+    axes[0, 0].set_ylabel("val PSNR (dB)")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle(
+        "Photos blends, alpha 0 (square: the PSNR stage) to 1 (the GAN); circles: the rule's choice; "
+        "shaded: NIQE <= 5.0 at PSNR >= wdrn-x4 - 0.3 dB",
+        fontsize=9,
+    )
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=7, frameon=False)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -308,6 +350,8 @@ def main() -> None:
             (sweeps[d]["psnr_reference"] for d in real_dirs if "psnr_reference" in sweeps.get(d, {})), None
         )
         real_arrival_figure(real_runs, real_groups, reference, FIGURES / "real_gan_arrival.png")
+        if reference:
+            real_frontier_figure(sweeps, real_runs, real_groups, reference, FIGURES / "real_frontier.png")
     text = (ROOT / "scripts" / "templates" / "experiments.md").read_text()
     text = text.replace("{{reliable_gan}}", reliable_gan_text(rows, study))
     text = text.replace("{{recipe_table}}", recipe_table(rows))
