@@ -164,10 +164,9 @@ def real_frontier_figure(sweeps: dict, runs: dict, groups: dict, reference: dict
     for ax, name in zip(axes[0], sets, strict=True):
         floor = reference["sets"][name]["psnr"] - REAL_PSNR_MARGIN
         for (recipe, labels), style in zip(groups.items(), LINE_STYLES, strict=False):
-            for label in labels:
-                sweep = sweeps.get(run_dir_of(runs[label]["command"]))
-                if not sweep:
-                    continue
+            run_dirs = [run_dir_of(runs[label]["command"]) for label in labels]
+            swept = [sweeps[d] for d in run_dirs if d in sweeps]
+            for sweep in swept:
                 curve = sorted(sweep["curve"], key=lambda p: p["alpha"])
                 line = {"color": colours[recipe], "linestyle": style, "marker": "."}
                 points = [(p["sets"][name]["niqe"], p["sets"][name]["psnr"]) for p in curve]
@@ -176,7 +175,8 @@ def real_frontier_figure(sweeps: dict, runs: dict, groups: dict, reference: dict
                 for point, blend in zip(points, curve, strict=True):
                     if blend["alpha"] == sweep["chosen_alpha"]:
                         ax.plot(*point, "o", mfc="none", ms=9, color="k")
-            ax.plot([], [], color=colours[recipe], linestyle=style, label=recipe)
+            if swept:
+                ax.plot([], [], color=colours[recipe], linestyle=style, label=recipe)
         ax.plot(reference["sets"][name]["niqe"], reference["sets"][name]["psnr"], "kx", ms=9, label="wdrn-x4")
         bottom, top = ax.get_ylim()
         top = max(top, floor + 0.1)
