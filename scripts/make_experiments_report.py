@@ -32,7 +32,7 @@ GAN_PSNR_BUDGET = 2.0  # dB below the starting model on the held-out split: the 
 NIQE_BAR = 4.5  # the reliable-GAN issue's bar on val-bsd200
 REAL_NIQE_BAR = 5.0  # the real-photos issue's bar, on every degraded level
 REAL_PSNR_MARGIN = 0.3  # ... at a PSNR at most this far under wdrn-x4's on the same level
-LINE_STYLES = ["-", "--", ":", "-."]  # one per recipe in the photos figures
+LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]  # one per photos recipe
 
 
 def load(name: str) -> dict:
