@@ -92,10 +92,11 @@ DESCRIPTIONS = {
     "The design's transfer-learning critic (frozen EfficientNet-Lite0 features, `--discriminator features`) "
     "is not in it: alone it levelled off near NIQE 5 over three seeds, and beside this critic it made both "
     "seeds tried worse (docs/experiments.md).",
-    "wdrn-x4-real": "`wdrn-x4` continued on realistic degradations (blur, resize, noise, JPEG) with L1 "
-    "to the clean image, then a GAN stage on the same degradations (content losses against the clean "
-    "image, hinge loss against a critic on frozen EfficientNet-Lite0 features of the high band), "
-    "blended 0.9 with its PSNR stage: removes JPEG blocks and restores texture in JPEGs and noisy photos.",
+    "wdrn-x4-real": "`wdrn-x4` continued on realistic degradations (blur, resize, noise, JPEG; some noise "
+    "left uncompressed, as in photos saved losslessly) with L1 to the clean image, then a GAN stage on the "
+    "same degradations (content losses against the clean image, hinge loss against a critic on frozen "
+    "EfficientNet-Lite0 features of the high band), blended 0.9 with its PSNR stage: removes JPEG blocks "
+    "and noise, then restores texture.",
 }
 
 LIMITATIONS = {
@@ -113,8 +114,8 @@ LIMITATIONS = {
         "JPEG blocks and noise into speckle: clean inputs only."
     ],
     REAL_MODEL: [
-        "A little below `wdrn-x4` in PSNR on clean images (the table), and it keeps part of the noise "
-        "of noisy inputs (flat-area noise in the degraded benchmark's artefact table).",
+        "A little below `wdrn-x4` in PSNR on clean images (the table). On noisy inputs it smooths flat "
+        "areas rather than inventing grain in them (NIQE highest on the noise level).",
         "Invents some texture: not for evidence, medical images or text you need to read.",
     ],
 }
