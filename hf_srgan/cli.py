@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=unit_float,
         default=None,
         help=f"with --model {DENOISE.end} (or a copy of it): its denoise strength, from {DENOISE.start} "
-        f"(0, keeps noise and JPEG blocks) to {DENOISE.end} (1, removes the blocks, reduces the noise), a "
+        f"(0, keeps noise and JPEG blocks) to {DENOISE.end} (1, removes the blocks and the noise), a "
         "blend of the two models' weights",
     )
     add_inference_options(up)

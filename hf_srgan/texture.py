@@ -5,7 +5,7 @@ Two such controls, each ESRGAN's network interpolation of two generators' weight
 
 - texture: 0 is `wdrn-x4` (faithful), 1 is `wdrn-x4-gan` (invented texture);
 - denoise, for photos: 0 is `wdrn-x4` (keeps the input's noise and JPEG blocks, as a model trained
-  on clean bicubic inputs does), 1 is `wdrn-x4-real` (removes the blocks, reduces the noise):
+  on clean bicubic inputs does), 1 is `wdrn-x4-real` (removes the blocks and the noise):
   Real-ESRGAN's denoise strength, which interpolates its general model with and without
   denoising the same way. Measured in docs/denoise_strength.json (scripts/interpolation_sweep.py).
 
@@ -53,7 +53,7 @@ DENOISE = Blend(
     "denoise",
     FAITHFUL_MODEL,
     PHOTO_MODEL,
-    f"0 keeps the photo's noise and JPEG blocks ({FAITHFUL_MODEL}), 1 removes the blocks and reduces "
+    f"0 keeps the photo's noise and JPEG blocks ({FAITHFUL_MODEL}), 1 removes the blocks and "
     f"the noise ({PHOTO_MODEL})",
 )
 # The control each model belongs to, by the model's name: choosing one sets the control to its end.
