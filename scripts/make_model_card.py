@@ -146,6 +146,11 @@ def reproduce_block(model: str) -> str:
     lines = []
     if any("runs/data/" in stage["command"] for stage in stages):
         lines.append("python scripts/make_validation_split.py   # the held-out split some stages validate on")
+    if any("runs/data/val-bsd200-" in stage["command"] for stage in stages):
+        lines.append(
+            "python scripts/make_degraded_benchmark.py --sets runs/data/val-bsd200 --out runs/data"
+            "   # its degraded copies"
+        )
     paths = recipe_paths(model)
     inherited = [path.parent.name for path in paths if path.parent.name != model]
     if inherited:

@@ -75,6 +75,21 @@ def test_a_bundled_card_is_tagged_with_its_own_architecture(name):
     assert arch in tags and not {"wdrn", "srresnet", "span"} - {arch} & set(tags), (name, tags)
 
 
+@pytest.mark.parametrize("name", bundled_models())
+def test_a_card_says_how_to_make_the_data_its_stages_read(name):
+    """Following a card's recipe from a fresh clone must not stop at a missing runs/data folder."""
+    card = (BUNDLED_DIR / name / "README.md").read_text()
+    commands = " ".join(
+        stage["command"] for stage in json.loads((BUNDLED_DIR / name / "training.json").read_text())["stages"]
+    )
+    if "runs/data/" in commands:
+        assert "python scripts/make_validation_split.py" in card, name
+    if "runs/data/val-bsd200-" in commands:
+        assert (
+            "python scripts/make_degraded_benchmark.py --sets runs/data/val-bsd200 --out runs/data" in card
+        ), name
+
+
 @pytest.mark.slow
 def test_cards_match_hf_srgan_evaluate_on_set5(data_dir, capsys):
     models = bundled_models()
