@@ -584,7 +584,14 @@ def main(argv: list[str] | None = None) -> None:
         epoch, skip = divmod(run.step * args.gradient_accumulation_steps, steps_per_epoch or 1)
         start_epoch(loader, epoch)
         epoch_loader = accelerator.skip_first_batches(loader, skip) if steps_per_epoch and skip else loader
+        # Mid-epoch, the first batch draws the epoch's shuffling seed from the global RNG once more,
+        # a draw the checkpoint's RNG state already holds: restore it after that batch, or every
+        # random crop and shift after a resume would differ from the uninterrupted run's.
+        rng_state = torch.get_rng_state() if skip else None
         for lr_batch, hr_batch in epoch_loader:
+            if rng_state is not None:
+                torch.set_rng_state(rng_state)
+                rng_state = None
             lr_batch = lr_batch.to(accelerator.device, memory_format=memory_format)
             hr_batch = hr_batch.to(accelerator.device)
             with accelerator.accumulate(generator):
