@@ -11,6 +11,7 @@ which question). Nothing here measures: every number comes from a record a scrip
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -32,7 +33,12 @@ GAN_PSNR_BUDGET = 2.0  # dB below the starting model on the held-out split: the 
 NIQE_BAR = 4.5  # the reliable-GAN issue's bar on val-bsd200
 REAL_NIQE_BAR = 5.0  # the real-photos issue's bar, on every degraded level
 REAL_PSNR_MARGIN = 0.3  # ... at a PSNR at most this far under wdrn-x4's on the same level
-LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]  # one per photos recipe
+LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+
+
+def recipe_styles(groups: dict) -> dict:
+    """A line style per photos recipe, reused past the sixth: zip() would drop those recipes silently."""
+    return dict(zip(groups, itertools.cycle(LINE_STYLES)))  # noqa: B905 (cycle is endless)
 
 
 def load(name: str) -> dict:
@@ -120,10 +126,12 @@ def real_arrival_figure(runs: dict, groups: dict, reference: dict | None, path: 
     sets = list(runs[first]["curve"][0]["sets"])
     seeds = sorted({seed_of(runs[label]["command"]) for labels in groups.values() for label in labels})
     colours = dict(zip(seeds, plt.get_cmap("tab10").colors, strict=False))
+    styles = recipe_styles(groups)
     fig, axes = plt.subplots(2, len(sets), figsize=(4.2 * len(sets), 6.5), sharex=True, squeeze=False)
     for column, name in enumerate(sets):
         niqe_ax, psnr_ax = axes[0, column], axes[1, column]
-        for (recipe, labels), style in zip(groups.items(), LINE_STYLES, strict=False):
+        for recipe, labels in groups.items():
+            style = styles[recipe]
             for label in labels:
                 curve = runs[label]["curve"]
                 steps = [p["step"] for p in curve]
@@ -160,10 +168,12 @@ def real_frontier_figure(sweeps: dict, runs: dict, groups: dict, reference: dict
     meets the bar on a copy where its curve enters the box, on all three where one point does."""
     sets = list(reference["sets"])
     colours = dict(zip(groups, plt.get_cmap("tab10").colors, strict=False))
+    styles = recipe_styles(groups)
     fig, axes = plt.subplots(1, len(sets), figsize=(4.4 * len(sets), 4.8), squeeze=False)
     for ax, name in zip(axes[0], sets, strict=True):
         floor = reference["sets"][name]["psnr"] - REAL_PSNR_MARGIN
-        for (recipe, labels), style in zip(groups.items(), LINE_STYLES, strict=False):
+        for recipe, labels in groups.items():
+            style = styles[recipe]
             run_dirs = [run_dir_of(runs[label]["command"]) for label in labels]
             swept = [sweeps[d] for d in run_dirs if d in sweeps]
             for sweep in swept:
